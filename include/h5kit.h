@@ -1,0 +1,259 @@
+/* h5kit — an independent reader of the HDF5 file format.
+ *
+ * This is the one public header. Conventions, for every function below:
+ *  - Return value: 0 (H5K_OK) on success or a negative H5K_E* code. The human-readable detail of
+ *    the most recent failure on the calling thread is h5k_error_last(): one line, naming what is
+ *    wrong (and where in the file). The library never prints, aborts or exits.
+ *  - Output parameters come first and are named `out`. On failure, *out is left unset unless
+ *    documented otherwise.
+ *  - Ownership: pointers handed to callbacks are borrowed and valid only during the call.
+ *    Objects returned through `out` are owned by the caller and released with the matching
+ *    *_free / h5k_close.
+ *  - Thread safety: an open h5k_file is read-only and may be used from any number of threads at
+ *    once. There is no global state; the last-error message is per thread.
+ *  - NULL: passing NULL for a required pointer returns H5K_EINVAL.
+ *  - Option structs carry their own size (`struct_size`) so they can grow compatibly; passing
+ *    NULL selects the defaults.
+ */
+#ifndef H5KIT_H
+#define H5KIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(H5KIT_BUILDING) && defined(__GNUC__)
+#define H5K_API __attribute__((visibility("default")))
+#else
+#define H5K_API
+#endif
+
+#define H5KIT_VERSION_MAJOR 0
+#define H5KIT_VERSION_MINOR 1
+#define H5KIT_VERSION_PATCH 0
+
+/* ---- errors ------------------------------------------------------------------------------------ */
+enum {
+  H5K_OK = 0,
+  H5K_EIO = -1,          /* the operating system failed a read */
+  H5K_ECORRUPT = -2,     /* the file's bytes are malformed, truncated or inconsistent */
+  H5K_ENOMEM = -3,       /* an allocation failed */
+  H5K_ENOTFOUND = -4,    /* a path, link, attribute or file does not exist */
+  H5K_EINVAL = -5,       /* the caller passed an invalid argument */
+  H5K_EUNSUPPORTED = -6, /* valid HDF5 that h5kit does not (yet) implement */
+  H5K_ELIMIT = -7,       /* a safety cap was hit (nesting, link depth, sizes) */
+  H5K_ENOTHDF5 = -8      /* no HDF5 superblock signature where one may be */
+};
+
+/* The calling thread's last error message (never NULL; "no error" if none). */
+H5K_API const char *h5k_error_last(void);
+/* The calling thread's last error code (0 if none). */
+H5K_API int h5k_error_code(void);
+/* A static description of an error code. */
+H5K_API const char *h5k_strerror(int code);
+
+/* ---- files ------------------------------------------------------------------------------------- */
+typedef struct h5k_file h5k_file;
+
+/* Address of an object header in the file (relative to the base address, as HDF5 stores it). */
+typedef uint64_t h5k_addr;
+#define H5K_ADDR_UNDEF UINT64_MAX
+
+typedef struct h5k_open_options {
+  size_t struct_size; /* sizeof(h5k_open_options) */
+  unsigned flags;     /* reserved, 0 */
+} h5k_open_options;
+
+/* Open an HDF5 file read-only. The superblock is located (at 0, 512, 1024, ... for files with a
+ * userblock) and validated. Errors: H5K_ENOTFOUND (no such file), H5K_EIO, H5K_ENOTHDF5,
+ * H5K_ECORRUPT, H5K_EUNSUPPORTED, H5K_ENOMEM. */
+H5K_API int h5k_open(h5k_file **out, const char *path, const h5k_open_options *opts);
+/* Open an HDF5 image held in memory. `buf` is borrowed and must outlive the handle. */
+H5K_API int h5k_open_memory(h5k_file **out, const void *buf, size_t len, const h5k_open_options *opts);
+/* Close a file; NULL is a no-op. Not to be called while other threads still use the handle. */
+H5K_API void h5k_close(h5k_file *f);
+
+typedef struct h5k_file_info {
+  unsigned superblock_version;
+  unsigned sizeof_offsets, sizeof_lengths;
+  uint64_t userblock_size;   /* base address: bytes before the superblock */
+  uint64_t eof;              /* end-of-file address the superblock declares */
+  uint64_t file_size;        /* bytes actually present */
+  h5k_addr root;             /* root group's object header */
+  int has_extension;         /* superblock extension present */
+  int has_shared_messages;   /* shared object header message table present */
+} h5k_file_info;
+
+H5K_API int h5k_file_get_info(h5k_file_info *out, const h5k_file *f);
+
+/* ---- datatypes --------------------------------------------------------------------------------- */
+/* File Format Specification IV.A.2.d. Classes keep the spec's numbering. */
+typedef enum h5k_type_class {
+  H5K_CLASS_INTEGER = 0,
+  H5K_CLASS_FLOAT = 1,
+  H5K_CLASS_TIME = 2,
+  H5K_CLASS_STRING = 3,
+  H5K_CLASS_BITFIELD = 4,
+  H5K_CLASS_OPAQUE = 5,
+  H5K_CLASS_COMPOUND = 6,
+  H5K_CLASS_REFERENCE = 7,
+  H5K_CLASS_ENUM = 8,
+  H5K_CLASS_VLEN = 9,
+  H5K_CLASS_ARRAY = 10
+} h5k_type_class;
+
+enum { H5K_STR_NULLTERM = 0, H5K_STR_NULLPAD = 1, H5K_STR_SPACEPAD = 2 };
+enum { H5K_CSET_ASCII = 0, H5K_CSET_UTF8 = 1 };
+enum { H5K_REF_OBJECT = 0, H5K_REF_REGION = 1 };
+enum { H5K_VLEN_SEQUENCE = 0, H5K_VLEN_STRING = 1 };
+
+typedef struct h5k_datatype h5k_datatype;
+
+typedef struct h5k_type_member {
+  char *name;           /* compound member name (UTF-8, NUL-terminated) */
+  uint64_t offset;      /* byte offset inside the compound element */
+  h5k_datatype *type;   /* member type */
+} h5k_type_member;
+
+/* A decoded datatype. A tree owned by its root; free with h5k_datatype_free(). */
+struct h5k_datatype {
+  h5k_type_class cls;
+  unsigned version;        /* datatype message version (1..4) */
+  uint64_t size;           /* bytes per element */
+  int big_endian;          /* integer, float, time, bitfield (and enum/array via base) */
+  int is_signed;           /* integer */
+  uint32_t bit_offset;     /* integer, float, bitfield, time: first significant bit */
+  uint32_t precision;      /* significant bits */
+  /* float */
+  uint8_t lo_pad, hi_pad, internal_pad, mantissa_norm;
+  uint32_t sign_location, exp_location, exp_size, mantissa_location, mantissa_size, exp_bias;
+  /* string (and vlen string) */
+  unsigned str_pad;        /* H5K_STR_* */
+  unsigned charset;        /* H5K_CSET_* */
+  /* opaque */
+  char *tag;
+  /* compound members, or enum member names (with values in enum_values, base->size bytes each) */
+  size_t nmembers;
+  h5k_type_member *members;
+  uint8_t *enum_values;
+  /* base type: enum, vlen, array */
+  h5k_datatype *base;
+  /* reference: H5K_REF_*; vlen: H5K_VLEN_* */
+  unsigned ref_type;
+  unsigned vlen_type;
+  /* array */
+  unsigned rank;
+  uint64_t dims[32];
+};
+
+H5K_API void h5k_datatype_free(h5k_datatype *t);
+
+/* ---- dataspaces -------------------------------------------------------------------------------- */
+typedef enum h5k_space_kind { H5K_SPACE_SCALAR = 0, H5K_SPACE_SIMPLE = 1, H5K_SPACE_NULL = 2 } h5k_space_kind;
+#define H5K_UNLIMITED UINT64_MAX
+#define H5K_MAX_DIMS 32
+
+typedef struct h5k_dataspace {
+  h5k_space_kind kind;
+  unsigned rank;                  /* 0 for scalar and null */
+  uint64_t dims[H5K_MAX_DIMS];
+  uint64_t maxdims[H5K_MAX_DIMS]; /* H5K_UNLIMITED for unlimited; equals dims when not stored */
+  int has_maxdims;                /* the file stored maximum dimensions */
+} h5k_dataspace;
+
+/* ---- objects ----------------------------------------------------------------------------------- */
+typedef enum h5k_obj_type {
+  H5K_OBJ_UNKNOWN = 0,
+  H5K_OBJ_GROUP = 1,
+  H5K_OBJ_DATASET = 2,
+  H5K_OBJ_DATATYPE = 3  /* committed (named) datatype */
+} h5k_obj_type;
+
+typedef struct h5k_object_info {
+  h5k_addr addr;            /* object header address: the object's identity */
+  h5k_obj_type type;
+  unsigned header_version;  /* 1 or 2 */
+  uint64_t nattrs;          /* number of attributes */
+  uint32_t refcount;        /* hard links to the object */
+  h5k_dataspace space;      /* datasets */
+  int64_t mtime;            /* modification time (seconds since epoch) or -1 if not stored */
+} h5k_object_info;
+
+/* Describe the object whose header is at `addr`. Errors: H5K_ECORRUPT, H5K_EIO, H5K_ENOMEM. */
+H5K_API int h5k_object_get_info(h5k_object_info *out, h5k_file *f, h5k_addr addr);
+
+/* Datatype of a dataset, or the committed datatype itself (caller frees). A committed type used
+ * by a dataset is resolved. Errors: H5K_EINVAL if the object has no datatype. */
+H5K_API int h5k_object_get_datatype(h5k_datatype **out, h5k_file *f, h5k_addr addr);
+
+/* Resolve an absolute path ("/", "/a/b") or one relative to the root to an object address,
+ * following soft links (bounded depth). External links are not followed: resolving through
+ * one returns H5K_EUNSUPPORTED. Errors: H5K_ENOTFOUND, H5K_ELIMIT (link loop), H5K_ECORRUPT. */
+H5K_API int h5k_resolve(h5k_addr *out, h5k_file *f, const char *path);
+
+/* ---- links ------------------------------------------------------------------------------------- */
+typedef enum h5k_link_type { H5K_LINK_HARD = 0, H5K_LINK_SOFT = 1, H5K_LINK_EXTERNAL = 64 } h5k_link_type;
+
+typedef struct h5k_link {
+  const char *name;          /* link name (UTF-8) */
+  h5k_link_type type;
+  h5k_addr addr;             /* hard: target object header */
+  const char *soft_target;   /* soft: target path */
+  const char *ext_file;      /* external: file name */
+  const char *ext_path;      /* external: object path in that file */
+  int has_corder;            /* creation order is tracked for this link */
+  int64_t corder;            /* creation order index */
+  unsigned charset;          /* H5K_CSET_* of the name */
+} h5k_link;
+
+typedef enum h5k_order { H5K_ORDER_NAME = 0, H5K_ORDER_CREATION = 1 } h5k_order;
+
+/* Called once per link; return 0 to continue, a positive value to stop iteration (returned by
+ * the iterator), or a negative H5K_E* code to abort with that error. */
+typedef int (*h5k_link_cb)(void *ud, const h5k_link *link);
+
+/* Iterate the links of the group at `group` in increasing name order (byte-wise, as libhdf5) or
+ * in creation order (H5K_EINVAL if the group does not track it). */
+H5K_API int h5k_group_iterate(h5k_file *f, h5k_addr group, h5k_order order, h5k_link_cb cb, void *ud);
+
+/* Number of links in a group. */
+H5K_API int h5k_group_count(uint64_t *out, h5k_file *f, h5k_addr group);
+
+/* Whether the group at `group` tracks creation order (out = 0/1). */
+H5K_API int h5k_group_tracks_order(int *out, h5k_file *f, h5k_addr group);
+
+/* Look up a single link by name in a group. The link's strings are copied into `buf` (of
+ * `bufsize` bytes); H5K_ELIMIT if it is too small. Errors: H5K_ENOTFOUND. */
+H5K_API int h5k_group_find(h5k_link *out, char *buf, size_t bufsize, h5k_file *f, h5k_addr group,
+                           const char *name);
+
+/* Visit the whole tree under `group`, depth-first in name order, calling cb with the path
+ * relative to the start (e.g. "a/b") and the link. A hard link to an object already visited is
+ * reported but not descended into (cycles are detected this way). */
+typedef int (*h5k_visit_cb)(void *ud, const char *path, const h5k_link *link);
+H5K_API int h5k_visit(h5k_file *f, h5k_addr group, h5k_visit_cb cb, void *ud);
+
+/* ---- attributes -------------------------------------------------------------------------------- */
+typedef struct h5k_attr {
+  const char *name;
+  const h5k_datatype *type;  /* borrowed */
+  const h5k_dataspace *space;
+  const uint8_t *data;       /* raw stored value bytes (file representation), borrowed */
+  size_t data_size;
+  unsigned charset;
+  int has_corder;
+  int64_t corder;
+} h5k_attr;
+
+typedef int (*h5k_attr_cb)(void *ud, const h5k_attr *attr);
+
+/* Iterate an object's attributes (compact and dense) in name order or creation order. */
+H5K_API int h5k_attr_iterate(h5k_file *f, h5k_addr obj, h5k_order order, h5k_attr_cb cb, void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

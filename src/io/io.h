@@ -1,0 +1,32 @@
+/* I/O layer: a small function table so every parser runs on a file or on a memory buffer
+ * (tests and fuzzers). Positional reads only (pread): there is no shared file offset, so many
+ * threads may read through one h5k_io at once. This layer knows nothing of HDF5. */
+#ifndef H5K_IO_IO_H
+#define H5K_IO_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct h5k_io h5k_io;
+
+struct h5k_io {
+  /* Read exactly len bytes at absolute offset off. Returns 0, H5K_EIO on a system error, or
+   * H5K_ECORRUPT when the range passes the end of the file ("truncated"). Thread-safe. */
+  int (*read)(h5k_io *io, void *buf, size_t len, uint64_t off);
+  void (*close)(h5k_io *io);
+  uint64_t size; /* bytes in the file/buffer when opened */
+};
+
+/* Open a file read-only. On error returns NULL and sets the last error (H5K_EIO/ENOTFOUND). */
+h5k_io *h5k_io_open_file(const char *path, int *rc_out);
+/* Wrap a caller's buffer (borrowed; must outlive the io). Never fails except for memory. */
+h5k_io *h5k_io_open_memory(const void *buf, size_t len);
+
+static inline int h5k_io_read(h5k_io *io, void *buf, size_t len, uint64_t off) {
+  return io->read(io, buf, len, off);
+}
+static inline void h5k_io_close(h5k_io *io) {
+  if (io) io->close(io);
+}
+
+#endif

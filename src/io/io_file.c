@@ -1,0 +1,67 @@
+/* POSIX file backend: pread on a read-only descriptor. */
+#include "io/io.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+  h5k_io base;
+  int fd;
+} file_io;
+
+static int file_read(h5k_io *io, void *buf, size_t len, uint64_t off) {
+  file_io *fio = (file_io *)io;
+  uint8_t *p = buf;
+  if (off > io->size || len > io->size - off)
+    return h5k_err_corrupt("truncated file: %zu bytes at offset %llu pass the end of the file (%llu bytes)",
+                           len, (unsigned long long)off, (unsigned long long)io->size);
+  while (len > 0) {
+    ssize_t n = pread(fio->fd, p, len, (off_t)off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return h5k_err(H5K_EIO, "read error at offset %llu: %s", (unsigned long long)off, strerror(errno));
+    }
+    if (n == 0) return h5k_err_corrupt("truncated file: unexpected end at offset %llu", (unsigned long long)off);
+    p += n;
+    len -= (size_t)n;
+    off += (uint64_t)n;
+  }
+  return 0;
+}
+
+static void file_close(h5k_io *io) {
+  file_io *fio = (file_io *)io;
+  close(fio->fd);
+  free(fio);
+}
+
+h5k_io *h5k_io_open_file(const char *path, int *rc_out) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0) {
+    *rc_out = h5k_err(errno == ENOENT ? H5K_ENOTFOUND : H5K_EIO, "%s", strerror(errno));
+    return NULL;
+  }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    *rc_out = h5k_err(H5K_EIO, "not a regular file");
+    close(fd);
+    return NULL;
+  }
+  file_io *fio = calloc(1, sizeof *fio);
+  if (!fio) {
+    close(fd);
+    *rc_out = h5k_err_nomem();
+    return NULL;
+  }
+  fio->fd = fd;
+  fio->base.read = file_read;
+  fio->base.close = file_close;
+  fio->base.size = (uint64_t)st.st_size;
+  *rc_out = 0;
+  return &fio->base;
+}
