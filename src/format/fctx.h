@@ -32,6 +32,7 @@ typedef struct h5k_fctx {
   /* Shared object header message table (from the superblock extension), or UNDEF. */
   uint64_t sohm_table;
   unsigned sohm_nindexes;
+  struct h5k_sohm *sohm;  /* loaded index table (shared.c), immutable after open; NULL if none */
 } h5k_fctx;
 
 static inline int addr_defined(uint64_t a) { return a != H5K_ADDR_UNDEF; }

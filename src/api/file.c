@@ -1,0 +1,68 @@
+/* Public API: opening and closing files (include/h5kit.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/file_impl.h"
+#include "format/shared.h"
+#include "format/superblock.h"
+#include "util/error.h"
+
+static int open_io(h5k_file **out, h5k_io *io) {
+  h5k_file *f = calloc(1, sizeof *f);
+  int rc;
+  if (!f) {
+    h5k_io_close(io);
+    return h5k_err_nomem();
+  }
+  rc = h5k_superblock_read(&f->fc, io);
+  if (rc >= 0) rc = h5k_sohm_load(&f->fc);
+  if (rc < 0) {
+    h5k_sohm_free(f->fc.sohm);
+    free(f);
+    h5k_io_close(io);
+    return rc;
+  }
+  *out = f;
+  return 0;
+}
+
+int h5k_open(h5k_file **out, const char *path, const h5k_open_options *opts) {
+  h5k_io *io;
+  int rc = 0;
+  (void)opts;
+  if (!out || !path) return h5k_err(H5K_EINVAL, "h5k_open: NULL argument");
+  io = h5k_io_open_file(path, &rc);
+  if (!io) return rc;
+  return open_io(out, io);
+}
+
+int h5k_open_memory(h5k_file **out, const void *buf, size_t len, const h5k_open_options *opts) {
+  h5k_io *io;
+  (void)opts;
+  if (!out || (!buf && len)) return h5k_err(H5K_EINVAL, "h5k_open_memory: NULL argument");
+  io = h5k_io_open_memory(buf, len);
+  if (!io) return h5k_err_nomem();
+  return open_io(out, io);
+}
+
+void h5k_close(h5k_file *f) {
+  if (!f) return;
+  h5k_sohm_free(f->fc.sohm);
+  h5k_io_close(f->fc.io);
+  free(f);
+}
+
+int h5k_file_get_info(h5k_file_info *out, const h5k_file *f) {
+  if (!out || !f) return h5k_err(H5K_EINVAL, "h5k_file_get_info: NULL argument");
+  memset(out, 0, sizeof *out);
+  out->superblock_version = f->fc.sb_version;
+  out->sizeof_offsets = f->fc.so;
+  out->sizeof_lengths = f->fc.sl;
+  out->userblock_size = f->fc.base;
+  out->eof = f->fc.eof + f->fc.base;
+  out->file_size = f->fc.io->size;
+  out->root = f->fc.root;
+  out->has_extension = addr_defined(f->fc.ext);
+  out->has_shared_messages = f->fc.sohm != NULL;
+  return 0;
+}

@@ -1,0 +1,396 @@
+/* Datatype message (type 0x0003). HDF5 File Format Specification 3.0, section IV.A.2.d.
+ *
+ * Header (8 bytes), then class-specific properties:
+ *   0     class (bits 0-3) | version (bits 4-7)
+ *   1-3   class bit field, bits 0-23
+ *   4-7   element size in bytes
+ *
+ * Class (bit field)                          Properties
+ *   0 fixed-point (0 order, 1-2 pad,         bit offset (2) | precision (2)
+ *     3 signed)
+ *   1 float (0+6 order, 1-3 pad, 4-5         bit offset (2) | precision (2) | exponent location (1)
+ *     mantissa norm, 8-15 sign location)     | exponent size (1) | mantissa location (1) |
+ *                                            mantissa size (1) | exponent bias (4)
+ *   2 time (0 order)                         precision (2)
+ *   3 string (0-3 pad, 4-7 charset)          none
+ *   4 bitfield (0 order, 1-2 pad)            bit offset (2) | precision (2)
+ *   5 opaque (0-7 tag length)                tag (NUL-padded to a multiple of 8; the length
+ *                                            counts the padding)
+ *   6 compound (0-15 member count)           per member:
+ *                                              v1: name (NUL, padded to 8) | offset (4) |
+ *                                                  ndims (1) | reserved (3) | permutation (4) |
+ *                                                  reserved (4) | 4 x dim size (4) | type
+ *                                              v2: name (NUL, padded to 8) | offset (4) | type
+ *                                              v3+: name (NUL) | offset (1-8: the fewest bytes
+ *                                                   that hold the compound size) | type
+ *   7 reference (0-3 type; v4: 4-7          none
+ *     encoding version)
+ *   8 enum (0-15 member count)               base type | names (v1/v2: NUL, padded to 8;
+ *                                            v3+: NUL) | values (count x base size)
+ *   9 vlen (0-3 sequence/string, 4-7 pad,    base type
+ *     8-11 charset)
+ *  10 array (version >= 2)                   ndims (1) | v2: reserved (3) | ndims x size (4) |
+ *                                            v2: ndims x permutation (4) | base type
+ *  11 complex (version 5)                    not supported
+ *
+ * Versions: 1 original, 2 array class, 3 packed compound/enum encodings and VAX order, 4 revised
+ * references, 5 complex numbers. Nested types carry their own version nibble.
+ * Reserved bits inside the class bit fields are not checked: the library ignores them too, and
+ * files from other writers are known to leave junk there. */
+#include "format/messages.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/checked.h"
+#include "util/error.h"
+
+static int decode_type(h5k_datatype **out, h5k_cur *c, unsigned depth);
+
+void h5k_datatype_free(h5k_datatype *t) {
+  if (!t) return;
+  if (t->members) {
+    for (size_t i = 0; i < t->nmembers; i++) {
+      free(t->members[i].name);
+      h5k_datatype_free(t->members[i].type);
+    }
+  }
+  free(t->members);
+  free(t->enum_values);
+  free(t->tag);
+  h5k_datatype_free(t->base);
+  free(t);
+}
+
+/* Read a NUL-terminated name at the cursor; `padded`: the name and its NUL occupy a multiple of
+ * 8 bytes. */
+static int read_name(char **out, h5k_cur *c, int padded, const char *what, size_t index) {
+  const uint8_t *s = rd_ptr(c, 0);
+  const uint8_t *nul;
+  size_t n, field;
+  *out = NULL;
+  if (!s) return corrupt("datatype message truncated before %s %zu name", what, index);
+  nul = memchr(s, 0, cur_left(c));
+  if (!nul) return corrupt("datatype message: %s %zu name is not NUL-terminated", what, index);
+  n = (size_t)(nul - s);
+  if (n > H5K_MAX_NAME) return corrupt("datatype message: %s %zu name longer than %d bytes", what, index, H5K_MAX_NAME);
+  field = padded ? (n + 8) & ~(size_t)7 : n + 1;
+  if (!rd_ptr(c, field))
+    return corrupt("datatype message: %s %zu name padding runs past the message end", what, index);
+  *out = h5k_msg_strndup(s, n);
+  return *out ? 0 : h5k_err_nomem();
+}
+
+/* bit offset + precision must fit in the element. */
+static int check_bits(const h5k_datatype *t, const char *cls) {
+  if (t->precision == 0 || (uint64_t)t->bit_offset + t->precision > t->size * 8)
+    return corrupt("datatype message: %s with bit offset %u and precision %u does not fit in %llu bytes", cls,
+                   t->bit_offset, t->precision, (unsigned long long)t->size);
+  return 0;
+}
+
+static int decode_float(h5k_datatype *t, h5k_cur *c, uint32_t bits) {
+  uint64_t nbits = t->size * 8;
+  if (bits & 0x40) {
+    if (bits & 1) return h5k_err(H5K_EUNSUPPORTED, "datatype message: VAX-ordered floating point is not supported");
+    return corrupt("datatype message: reserved floating-point byte order (bit 6 without bit 0)");
+  }
+  t->big_endian = bits & 1;
+  t->lo_pad = (bits >> 1) & 1;
+  t->hi_pad = (bits >> 2) & 1;
+  t->internal_pad = (bits >> 3) & 1;
+  t->mantissa_norm = (bits >> 4) & 3;
+  t->sign_location = (bits >> 8) & 0xff;
+  t->bit_offset = rd_le16(c);
+  t->precision = rd_le16(c);
+  t->exp_location = rd_u8(c);
+  t->exp_size = rd_u8(c);
+  t->mantissa_location = rd_u8(c);
+  t->mantissa_size = rd_u8(c);
+  t->exp_bias = rd_le32(c);
+  if (c->err) return corrupt("datatype message: floating-point properties truncated");
+  if (t->mantissa_norm == 3) return corrupt("datatype message: reserved mantissa normalization 3");
+  TRY(check_bits(t, "floating-point type"));
+  if (t->sign_location >= nbits || (uint64_t)t->exp_location + t->exp_size > nbits ||
+      (uint64_t)t->mantissa_location + t->mantissa_size > nbits || t->exp_size == 0)
+    return corrupt("datatype message: floating-point fields (sign %u, exponent %u+%u, mantissa %u+%u) do not "
+                   "fit in %llu bits", t->sign_location, t->exp_location, t->exp_size, t->mantissa_location,
+                   t->mantissa_size, (unsigned long long)nbits);
+  return 0;
+}
+
+/* Wrap `base` in an array type of the given dimensions (v1 compound members with dimensions). */
+static int make_array(h5k_datatype **out, h5k_datatype *base, unsigned version, unsigned rank,
+                      const uint32_t *dims) {
+  h5k_datatype *a = calloc(1, sizeof *a);
+  uint64_t n = base->size;
+  if (!a) return h5k_err_nomem();
+  a->cls = H5K_CLASS_ARRAY;
+  a->version = version;
+  a->rank = rank;
+  for (unsigned i = 0; i < rank; i++) {
+    a->dims[i] = dims[i];
+    if (ck_mul64(n, dims[i], &n)) {
+      free(a);
+      return corrupt("datatype message: compound member array size overflows");
+    }
+  }
+  a->size = n;
+  a->base = base;
+  *out = a;
+  return 0;
+}
+
+static int decode_compound(h5k_datatype *t, h5k_cur *c, uint32_t bits, unsigned depth) {
+  size_t n = bits & 0xffff;
+  /* Smallest possible member: name + offset + an 8-byte type header. */
+  size_t min_member = t->version == 1 ? 8 + 32 + 8 : t->version == 2 ? 8 + 4 + 8 : 1 + 1 + 8;
+  unsigned off_width = bytes_for(t->size);
+  if (n == 0) return corrupt("datatype message: compound type with no members");
+  if (t->size == 0) return corrupt("datatype message: compound type of size 0");
+  if (n > cur_left(c) / min_member)
+    return corrupt("datatype message: compound declares %zu members but only %zu bytes remain", n, cur_left(c));
+  t->members = calloc(n, sizeof *t->members);
+  if (!t->members) return h5k_err_nomem();
+  t->nmembers = n;
+  for (size_t i = 0; i < n; i++) {
+    h5k_type_member *m = &t->members[i];
+    unsigned ndims = 0;
+    uint32_t dims[4] = {0, 0, 0, 0};
+    uint64_t end;
+    TRY(read_name(&m->name, c, t->version < 3, "compound member", i));
+    if (t->version < 3) {
+      m->offset = rd_le32(c);
+    } else {
+      m->offset = rd_uvar(c, off_width);
+    }
+    if (t->version == 1) {
+      ndims = rd_u8(c);
+      cur_skip(c, 3 + 4 + 4); /* reserved, permutation, reserved */
+      for (unsigned k = 0; k < 4; k++) dims[k] = rd_le32(c);
+    }
+    if (c->err) return corrupt("datatype message: compound member %zu (\"%s\") truncated", i, m->name);
+    if (ndims > 4) return corrupt("datatype message: compound member \"%s\" has %u dimensions (at most 4)", m->name, ndims);
+    TRY(decode_type(&m->type, c, depth + 1));
+    if (ndims > 0) {
+      h5k_datatype *arr = NULL;
+      int rc = make_array(&arr, m->type, t->version, ndims, dims);
+      if (rc < 0) return rc;
+      m->type = arr;
+    }
+    if (ck_add64(m->offset, m->type->size, &end) || end > t->size)
+      return corrupt("datatype message: compound member \"%s\" (offset %llu, size %llu) extends past the "
+                     "compound size %llu", m->name, (unsigned long long)m->offset,
+                     (unsigned long long)m->type->size, (unsigned long long)t->size);
+  }
+  return 0;
+}
+
+static int decode_enum(h5k_datatype *t, h5k_cur *c, uint32_t bits, unsigned depth) {
+  size_t n = bits & 0xffff;
+  size_t vbytes, min_name = t->version < 3 ? 8 : 1;
+  TRY(decode_type(&t->base, c, depth + 1));
+  if (t->base->cls != H5K_CLASS_INTEGER && t->base->cls != H5K_CLASS_BITFIELD)
+    return corrupt("datatype message: enumeration base type has class %u (must be an integer)", t->base->cls);
+  if (t->base->size != t->size)
+    return corrupt("datatype message: enumeration size %llu differs from its base type size %llu",
+                   (unsigned long long)t->size, (unsigned long long)t->base->size);
+  if (ck_mulsz(n, (size_t)t->size, &vbytes) || n > cur_left(c) / min_name || vbytes > cur_left(c))
+    return corrupt("datatype message: enumeration declares %zu members but only %zu bytes remain", n, cur_left(c));
+  if (n == 0) return 0;
+  t->members = calloc(n, sizeof *t->members);
+  if (!t->members) return h5k_err_nomem();
+  t->nmembers = n;
+  for (size_t i = 0; i < n; i++) TRY(read_name(&t->members[i].name, c, t->version < 3, "enumeration member", i));
+  t->enum_values = malloc(vbytes);
+  if (!t->enum_values) return h5k_err_nomem();
+  rd_bytes(c, t->enum_values, vbytes);
+  if (c->err) return corrupt("datatype message: enumeration values truncated (%zu bytes needed)", vbytes);
+  return 0;
+}
+
+static int decode_array(h5k_datatype *t, h5k_cur *c, unsigned depth) {
+  uint64_t total;
+  t->rank = rd_u8(c);
+  if (t->version == 2) cur_skip(c, 3);
+  if (c->err) return corrupt("datatype message: array properties truncated");
+  if (t->rank == 0 || t->rank > H5K_MAX_RANK)
+    return corrupt("datatype message: array rank %u (must be 1..%d)", t->rank, H5K_MAX_RANK);
+  for (unsigned i = 0; i < t->rank; i++) t->dims[i] = rd_le32(c);
+  if (t->version == 2) cur_skip(c, 4 * (size_t)t->rank); /* permutation indices (unused) */
+  if (c->err) return corrupt("datatype message: array dimensions truncated (rank %u)", t->rank);
+  TRY(decode_type(&t->base, c, depth + 1));
+  total = t->base->size;
+  for (unsigned i = 0; i < t->rank; i++) {
+    if (ck_mul64(total, t->dims[i], &total)) return corrupt("datatype message: array size overflows");
+  }
+  if (total != t->size)
+    return corrupt("datatype message: array size %llu differs from dimensions x base size = %llu",
+                   (unsigned long long)t->size, (unsigned long long)total);
+  return 0;
+}
+
+static int decode_props(h5k_datatype *t, h5k_cur *c, uint32_t bits, unsigned depth) {
+  switch (t->cls) {
+  case H5K_CLASS_INTEGER:
+  case H5K_CLASS_BITFIELD:
+    t->big_endian = bits & 1;
+    t->lo_pad = (bits >> 1) & 1;
+    t->hi_pad = (bits >> 2) & 1;
+    if (t->cls == H5K_CLASS_INTEGER) t->is_signed = (bits >> 3) & 1;
+    t->bit_offset = rd_le16(c);
+    t->precision = rd_le16(c);
+    if (c->err) return corrupt("datatype message: %s properties truncated",
+                               t->cls == H5K_CLASS_INTEGER ? "fixed-point" : "bitfield");
+    return check_bits(t, t->cls == H5K_CLASS_INTEGER ? "fixed-point type" : "bitfield");
+  case H5K_CLASS_FLOAT:
+    return decode_float(t, c, bits);
+  case H5K_CLASS_TIME:
+    t->big_endian = bits & 1;
+    t->precision = rd_le16(c);
+    if (c->err) return corrupt("datatype message: time properties truncated");
+    return check_bits(t, "time type");
+  case H5K_CLASS_STRING:
+    t->str_pad = bits & 0x0f;
+    t->charset = (bits >> 4) & 0x0f;
+    if (t->str_pad > H5K_STR_SPACEPAD) return corrupt("datatype message: reserved string padding %u", t->str_pad);
+    if (t->charset > H5K_CSET_UTF8) return corrupt("datatype message: reserved string character set %u", t->charset);
+    if (t->size == 0) return corrupt("datatype message: fixed-length string of size 0");
+    return 0;
+  case H5K_CLASS_OPAQUE: {
+    size_t taglen = bits & 0xff;
+    const uint8_t *tag = rd_ptr(c, taglen), *nul;
+    if (!tag) return corrupt("datatype message: opaque tag (%zu bytes) runs past the message end", taglen);
+    nul = taglen ? memchr(tag, 0, taglen) : NULL;
+    t->tag = h5k_msg_strndup(tag, nul ? (size_t)(nul - tag) : taglen);
+    return t->tag ? 0 : h5k_err_nomem();
+  }
+  case H5K_CLASS_COMPOUND:
+    return decode_compound(t, c, bits, depth);
+  case H5K_CLASS_REFERENCE:
+    t->ref_type = bits & 0x0f;
+    if (t->ref_type > 4) return corrupt("datatype message: reserved reference type %u", t->ref_type);
+    if (t->ref_type > H5K_REF_REGION && t->version < 4)
+      return corrupt("datatype message: reference type %u needs datatype version 4 (found %u)", t->ref_type,
+                     t->version);
+    return 0;
+  case H5K_CLASS_ENUM:
+    return decode_enum(t, c, bits, depth);
+  case H5K_CLASS_VLEN:
+    t->vlen_type = bits & 0x0f;
+    if (t->vlen_type > H5K_VLEN_STRING) return corrupt("datatype message: reserved variable-length type %u", t->vlen_type);
+    if (t->vlen_type == H5K_VLEN_STRING) {
+      t->str_pad = (bits >> 4) & 0x0f;
+      t->charset = (bits >> 8) & 0x0f;
+      if (t->str_pad > H5K_STR_SPACEPAD) return corrupt("datatype message: reserved string padding %u", t->str_pad);
+      if (t->charset > H5K_CSET_UTF8) return corrupt("datatype message: reserved string character set %u", t->charset);
+    }
+    return decode_type(&t->base, c, depth + 1);
+  case H5K_CLASS_ARRAY:
+    return decode_array(t, c, depth);
+  }
+  return corrupt("datatype message: unknown class %u", (unsigned)t->cls);
+}
+
+static int decode_type(h5k_datatype **out, h5k_cur *c, unsigned depth) {
+  h5k_datatype *t;
+  unsigned cv, cls, version;
+  uint32_t bits;
+  int rc;
+  *out = NULL;
+  if (depth >= H5K_MAX_TYPE_DEPTH)
+    return h5k_err(H5K_ELIMIT, "datatype message: types nested deeper than %d levels", H5K_MAX_TYPE_DEPTH);
+  cv = rd_u8(c);
+  bits = rd_u8(c);
+  bits |= (uint32_t)rd_u8(c) << 8;
+  bits |= (uint32_t)rd_u8(c) << 16;
+  t = calloc(1, sizeof *t);
+  if (!t) return h5k_err_nomem();
+  t->size = rd_le32(c);
+  cls = cv & 0x0f;
+  version = cv >> 4;
+  if (c->err) {
+    rc = corrupt("datatype message truncated (%zu bytes left, a datatype header needs 8)", cur_left(c));
+    goto done;
+  }
+  if (version == 0 || version > 5) {
+    rc = corrupt("datatype message: unknown version %u", version);
+    goto done;
+  }
+  if (cls == 11) {
+    rc = h5k_err(H5K_EUNSUPPORTED, "datatype message: complex number datatypes are not supported");
+    goto done;
+  }
+  if (cls > 11) {
+    rc = corrupt("datatype message: unknown class %u", cls);
+    goto done;
+  }
+  if (cls == H5K_CLASS_ARRAY && version < 2) {
+    rc = corrupt("datatype message: array class needs version 2 or later (found %u)", version);
+    goto done;
+  }
+  t->cls = (h5k_type_class)cls;
+  t->version = version;
+  rc = decode_props(t, c, bits, depth);
+done:
+  if (rc < 0) {
+    h5k_datatype_free(t);
+    return rc;
+  }
+  *out = t;
+  return 0;
+}
+
+int h5k_decode_datatype(h5k_datatype **out, size_t *used, const uint8_t *p, size_t len, const h5k_fctx *f) {
+  h5k_cur c;
+  int rc;
+  (void)f;
+  *out = NULL;
+  if (used) *used = 0;
+  cur_init(&c, p, len);
+  rc = decode_type(out, &c, 0);
+  if (rc < 0) return rc;
+  if (used) *used = c.pos;
+  return 0;
+}
+
+int h5k_datatype_copy(h5k_datatype **out, const h5k_datatype *t) {
+  h5k_datatype *n;
+  int rc = 0;
+  *out = NULL;
+  if (!t) return h5k_err(H5K_EINVAL, "h5k_datatype_copy: NULL datatype");
+  n = malloc(sizeof *n);
+  if (!n) return h5k_err_nomem();
+  *n = *t;
+  n->tag = NULL;
+  n->members = NULL;
+  n->nmembers = 0;
+  n->enum_values = NULL;
+  n->base = NULL;
+  if (t->tag && !(n->tag = h5k_msg_strndup((const uint8_t *)t->tag, strlen(t->tag)))) goto nomem;
+  if (t->base && (rc = h5k_datatype_copy(&n->base, t->base)) < 0) goto done;
+  if (t->nmembers) {
+    n->members = calloc(t->nmembers, sizeof *n->members);
+    if (!n->members) goto nomem;
+    n->nmembers = t->nmembers;
+    for (size_t i = 0; i < t->nmembers; i++) {
+      const h5k_type_member *m = &t->members[i];
+      n->members[i].offset = m->offset;
+      if (m->name && !(n->members[i].name = h5k_msg_strndup((const uint8_t *)m->name, strlen(m->name)))) goto nomem;
+      if (m->type && (rc = h5k_datatype_copy(&n->members[i].type, m->type)) < 0) goto done;
+    }
+  }
+  if (t->enum_values && t->cls == H5K_CLASS_ENUM && t->nmembers) {
+    size_t vb = t->nmembers * (size_t)t->size;
+    n->enum_values = malloc(vb);
+    if (!n->enum_values) goto nomem;
+    memcpy(n->enum_values, t->enum_values, vb);
+  }
+  *out = n;
+  return 0;
+nomem:
+  rc = h5k_err_nomem();
+done:
+  h5k_datatype_free(n);
+  return rc;
+}
