@@ -195,6 +195,8 @@ H5K_API int h5k_object_get_datatype(h5k_datatype **out, h5k_file *f, h5k_addr ad
 H5K_API int h5k_resolve(h5k_addr *out, h5k_file *f, const char *path);
 
 /* ---- links ------------------------------------------------------------------------------------- */
+/* Link classes (spec IV.A.2.g). User-defined link classes (65..255) other than external are
+ * reported with their raw class number as `type` and no target fields; they are never followed. */
 typedef enum h5k_link_type { H5K_LINK_HARD = 0, H5K_LINK_SOFT = 1, H5K_LINK_EXTERNAL = 64 } h5k_link_type;
 
 typedef struct h5k_link {

@@ -132,7 +132,7 @@ static int step(resolver *r, h5k_addr cur, const char *name, h5k_addr *out) {
       return h5k_err(H5K_ELIMIT, "too many soft links followed (loop?) at \"%s\"", name);
     return resolve_from(r, l.soft_target[0] == '/' ? r->f->fc.root : cur, l.soft_target, out);
   case H5K_LINK_EXTERNAL:
-    return h5k_err(H5K_EUNSUPPORTED, "\"%s\" is an external link to %s//%s (not followed)", name, l.ext_file,
+    return h5k_err(H5K_EUNSUPPORTED, "\"%s\" is an external link to file %s, object %s (not followed)", name, l.ext_file,
                    l.ext_path);
   default:
     return h5k_err(H5K_EUNSUPPORTED, "\"%s\" is a user-defined link (type %d)", name, (int)l.type);

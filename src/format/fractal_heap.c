@@ -108,7 +108,6 @@ int h5k_fheap_open(h5k_fheap **out, const h5k_fctx *f, uint64_t addr) {
   h5k_cur c;
   const uint8_t *sig;
   unsigned version, start_rows, r, dir_bits, start_bits;
-  uint64_t filtered_root_size = 0;
   int rc;
 
   if (!out || !f) return h5k_err(H5K_EINVAL, "h5k_fheap_open: NULL argument");
@@ -161,12 +160,11 @@ int h5k_fheap_open(h5k_fheap **out, const h5k_fctx *f, uint64_t addr) {
   h->root_addr = rd_addr(&c, f);
   h->root_rows = rd_le16(&c);
   if (h->filter_len) {
-    filtered_root_size = rd_len(&c, f);
-    (void)rd_le32(&c); /* filter mask */
+    (void)rd_len(&c, f);  /* size of the filtered root direct block */
+    (void)rd_le32(&c);    /* filter mask of the root direct block */
     sig = rd_ptr(&c, h->filter_len);
     if (sig) name_filter(h, sig, h->filter_len);
   }
-  (void)filtered_root_size;
   if (c.err) {
     rc = corrupt("fractal heap header at address %llu: truncated", (unsigned long long)addr);
     goto done;
@@ -296,7 +294,9 @@ static int locate_dblock(const h5k_fheap *h, uint64_t off, uint64_t *dblock_addr
     rc = fctx_check_sum(buf, (size_t)len, what, iaddr);
     if (rc < 0) goto done;
 
-    row = rel < h->row_off[1] ? 0 : log2_floor(rel) - h->first_row_bits + 1;
+    /* Row 0 spans [0, start * width); row r >= 1 spans [2^(b+r-1), 2^(b+r)), b = first row bits. */
+    if (h->first_row_bits >= 64 || rel >> h->first_row_bits == 0) row = 0;
+    else row = log2_floor(rel) - h->first_row_bits + 1;
     if (row >= nrows) {
       rc = corrupt("fractal heap at address %llu: object offset %llu lies beyond indirect block %llu",
                    (unsigned long long)h->addr, (unsigned long long)off, (unsigned long long)iaddr);

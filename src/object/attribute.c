@@ -216,7 +216,9 @@ int h5k_obj_attrs(const h5k_fctx *f, const h5k_ohdr *oh, h5k_order order, h5k_at
     h5k_attr_msg_clear(&am);
     free(owned);
   }
-  if (order == H5K_ORDER_CREATION) {
+  if (l.n < 2) {
+    /* nothing to sort */
+  } else if (order == H5K_ORDER_CREATION) {
     qsort(l.v, l.n, sizeof *l.v, cmp_corder);
   } else {
     qsort(l.v, l.n, sizeof *l.v, cmp_name);

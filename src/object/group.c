@@ -235,7 +235,7 @@ int h5k_obj_links(const h5k_fctx *f, const h5k_ohdr *oh, h5k_order order, h5k_li
   memset(&l, 0, sizeof l);
   if (addr_defined(li.fheap_addr)) rc = collect_dense(&l, f, &li, order);
   else rc = collect_compact(&l, f, oh);
-  if (rc >= 0) {
+  if (rc >= 0 && l.n > 1) {
     if (order == H5K_ORDER_NAME) {
       qsort(l.v, l.n, sizeof *l.v, cmp_name);
       for (size_t i = 1; i < l.n; i++)

@@ -83,7 +83,8 @@ line_count() { awk 'END { print NR }' "$1"; }
 run_ours() {
   local out=$1
   shift
-  timeout -k 5 "$CMD_TIMEOUT" "$H5KIT" "$@" >"$out.out" 2>"$out.err" </dev/null
+  # The braces keep bash's "Segmentation fault" job message out of the log; fail() says it.
+  { timeout -k 5 "$CMD_TIMEOUT" "$H5KIT" "$@" >"$out.out" 2>"$out.err" </dev/null; } 2>/dev/null
   RC=$?
 }
 
@@ -91,7 +92,8 @@ run_ours() {
 run_ref() {
   local out=$1
   shift
-  timeout -k 5 "$CMD_TIMEOUT" h5ls "$@" >"$out.out" 2>"$out.err" </dev/null
+  # The braces keep bash's "Segmentation fault" job message out of the log; fail() says it.
+  { timeout -k 5 "$CMD_TIMEOUT" h5ls "$@" >"$out.out" 2>"$out.err" </dev/null; } 2>/dev/null
   RC=$?
 }
 
