@@ -24,7 +24,6 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-echo "deps: installing ${missing[*]}" >&2
 if [ "$(id -u)" -eq 0 ]; then
   as_root=()
 elif command -v sudo >/dev/null 2>&1; then
@@ -35,6 +34,7 @@ else
   exit 1
 fi
 
+echo "deps: installing ${missing[*]}" >&2
 "${as_root[@]}" apt-get update -q
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -123,14 +123,19 @@ static int dense_collect_cb(void *ud, const uint8_t *rec, size_t rec_size) {
   return rc;
 }
 
+/* Order of the name index (type 5): by the lookup3 hash of the name, unsigned. */
+static int dense_hash_cmp(void *ud, const uint8_t *rec) {
+  const dense_ctx *d = ud;
+  uint32_t h = (uint32_t)le_load(rec, 4);
+  return d->want_hash < h ? -1 : d->want_hash > h;
+}
+
+/* Called for each record whose hash matches: compare the real name (hashes may collide). */
 static int dense_find_cb(void *ud, const uint8_t *rec, size_t rec_size) {
   dense_ctx *d = ud;
   h5k_link_msg lm;
   h5k_link pub;
   int rc;
-  h5k_cur c;
-  cur_init(&c, rec, rec_size);
-  if (rd_le32(&c) != d->want_hash) return 0;
   TRY(dense_fetch(&lm, d, rec, rec_size));
   if (strcmp(lm.name, d->want) != 0) {
     h5k_link_msg_clear(&lm);
@@ -295,10 +300,10 @@ int h5k_obj_link_find(const h5k_fctx *f, const h5k_ohdr *oh, const char *name, h
     d.want_hash = h5k_lookup3(name, strlen(name), 0);
     d.cb = cb;
     d.ud = ud;
-    rc = h5k_bt2_iterate(f, li.name_bt2_addr, 5, dense_find_cb, &d);
+    rc = h5k_bt2_find(f, li.name_bt2_addr, 5, dense_hash_cmp, dense_find_cb, &d);
     h5k_fheap_close(heap);
-    if (rc < 0) return rc;
-    return rc > 0 ? 0 : h5k_err(H5K_ENOTFOUND, "no link named \"%s\"", name);
+    if (rc == H5K_ENOTFOUND) return h5k_err(H5K_ENOTFOUND, "no link named \"%s\"", name);
+    return rc < 0 ? rc : 0;
   }
   /* Compact: scan the link messages. */
   {
