@@ -1,6 +1,6 @@
 /* Fuzz target: superblock (HDF5 File Format Specification 3.0, II.A "Superblock", versions 0-3,
  * with the driver information block II.B and the superblock extension) and the shared message
- * table it may name (III.H). The input is a whole file image in memory; h5k_superblock_read
+ * table it may name (III.I). The input is a whole file image in memory; h5k_superblock_read
  * searches the signature at 0, 512, 1024, ... and fills a file context, then h5k_sohm_load reads
  * the SOHM table if the extension points to one.
  *
