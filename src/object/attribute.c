@@ -14,6 +14,7 @@
 #include "format/messages.h"
 #include "format/shared.h"
 #include "object/object.h"
+#include "util/checked.h"
 #include "util/error.h"
 
 typedef struct attr_item {
@@ -179,6 +180,18 @@ static int deliver_one(const h5k_fctx *f, const attr_item *it, h5k_attr_cb cb, v
   if (rc < 0) goto done;
   rc = h5k_decode_dataspace(&space, sp, sl, f);
   if (rc < 0) goto done;
+  /* The value is exactly elements x element size; version 1 messages may carry padding after it. */
+  {
+    uint64_t n = space.kind == H5K_SPACE_NULL ? 0 : 1, need;
+    for (unsigned i = 0; i < space.rank; i++)
+      if (ck_mul64(n, space.dims[i], &n)) n = UINT64_MAX;
+    if (ck_mul64(n, type->size, &need) || need > am.data_len) {
+      rc = corrupt("attribute \"%s\": %zu bytes of data, fewer than its dataspace and datatype need", am.name,
+                   am.data_len);
+      goto done;
+    }
+    am.data_len = (size_t)need;
+  }
   memset(&a, 0, sizeof a);
   a.name = am.name;
   a.type = type;

@@ -298,7 +298,7 @@ static uint8_t *nested_vlen(size_t levels, size_t *len) {
 }
 
 static void test_nesting(void) {
-  h5k_datatype *t, *c;
+  h5k_datatype *t = NULL, *c;
   size_t len;
   uint8_t *p;
   /* 32 types deep (31 vlens + leaf) is the most allowed. */
