@@ -105,6 +105,7 @@ typedef enum h5k_type_class {
   H5K_CLASS_ARRAY = 10
 } h5k_type_class;
 
+#define H5K_BYTE_ORDER_VAX 2
 enum { H5K_STR_NULLTERM = 0, H5K_STR_NULLPAD = 1, H5K_STR_SPACEPAD = 2 };
 enum { H5K_CSET_ASCII = 0, H5K_CSET_UTF8 = 1 };
 enum { H5K_REF_OBJECT = 0, H5K_REF_REGION = 1 };
@@ -123,7 +124,8 @@ struct h5k_datatype {
   h5k_type_class cls;
   unsigned version;        /* datatype message version (1..4) */
   uint64_t size;           /* bytes per element */
-  int big_endian;          /* integer, float, time, bitfield (and enum/array via base) */
+  int big_endian;          /* integer, float, time, bitfield: 0 little-endian, 1 big-endian;
+                              floats also H5K_BYTE_ORDER_VAX (version 3+ messages) */
   int is_signed;           /* integer */
   uint32_t bit_offset;     /* integer, float, bitfield, time: first significant bit */
   uint32_t precision;      /* significant bits */

@@ -91,11 +91,9 @@ static int check_bits(const h5k_datatype *t, const char *cls) {
 
 static int decode_float(h5k_datatype *t, h5k_cur *c, uint32_t bits) {
   uint64_t nbits = t->size * 8;
-  if (bits & 0x40) {
-    if (bits & 1) return h5k_err(H5K_EUNSUPPORTED, "datatype message: VAX-ordered floating point is not supported");
+  if ((bits & 0x41) == 0x40)
     return corrupt("datatype message: reserved floating-point byte order (bit 6 without bit 0)");
-  }
-  t->big_endian = bits & 1;
+  t->big_endian = (bits & 0x40) ? H5K_BYTE_ORDER_VAX : (int)(bits & 1);
   t->lo_pad = (bits >> 1) & 1;
   t->hi_pad = (bits >> 2) & 1;
   t->internal_pad = (bits >> 3) & 1;
