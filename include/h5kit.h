@@ -62,9 +62,18 @@ typedef struct h5k_file h5k_file;
 typedef uint64_t h5k_addr;
 #define H5K_ADDR_UNDEF UINT64_MAX
 
+struct h5k_filter_class;
+
 typedef struct h5k_open_options {
   size_t struct_size; /* sizeof(h5k_open_options) */
   unsigned flags;     /* reserved, 0 */
+  /* Threads used to decode chunks of one read (0: the number of online cores; 1: decode in the
+   * calling thread). */
+  unsigned nthreads;
+  /* Extra filters for this file (borrowed; must outlive the handle). A class registered here
+   * overrides a built-in one with the same id. */
+  const struct h5k_filter_class *const *filters;
+  size_t nfilters;
 } h5k_open_options;
 
 /* Open an HDF5 file read-only. The superblock is located (at 0, 512, 1024, ... for files with a
@@ -256,6 +265,169 @@ typedef int (*h5k_attr_cb)(void *ud, const h5k_attr *attr);
 
 /* Iterate an object's attributes (compact and dense) in name order or creation order. */
 H5K_API int h5k_attr_iterate(h5k_file *f, h5k_addr obj, h5k_order order, h5k_attr_cb cb, void *ud);
+
+
+/* ---- datasets ------------------------------------------------------------------------------------ */
+/* An open dataset: its header decoded once (datatype, dataspace, layout, filters, fill value).
+ * Immutable; safe to read from many threads at once. Borrows the file, which must outlive it. */
+typedef struct h5k_dataset h5k_dataset;
+
+typedef enum h5k_layout_class {
+  H5K_LAYOUT_COMPACT = 0,
+  H5K_LAYOUT_CONTIGUOUS = 1,
+  H5K_LAYOUT_CHUNKED = 2,
+  H5K_LAYOUT_VIRTUAL = 3
+} h5k_layout_class;
+
+/* Chunk index kinds (layout message version 4 numbering; version 1-3 layouts use the v1 B-tree). */
+typedef enum h5k_chunk_index {
+  H5K_CHUNK_INDEX_BTREE1 = 0,
+  H5K_CHUNK_INDEX_SINGLE = 1,
+  H5K_CHUNK_INDEX_IMPLICIT = 2,
+  H5K_CHUNK_INDEX_FARRAY = 3,
+  H5K_CHUNK_INDEX_EARRAY = 4,
+  H5K_CHUNK_INDEX_BTREE2 = 5
+} h5k_chunk_index;
+
+/* Well-known filter ids. */
+enum {
+  H5K_FILTER_DEFLATE = 1, H5K_FILTER_SHUFFLE = 2, H5K_FILTER_FLETCHER32 = 3, H5K_FILTER_SZIP = 4,
+  H5K_FILTER_NBIT = 5, H5K_FILTER_SCALEOFFSET = 6, H5K_FILTER_BLOSC = 32001, H5K_FILTER_LZ4 = 32004,
+  H5K_FILTER_BITSHUFFLE = 32008, H5K_FILTER_ZSTD = 32015, H5K_FILTER_LZF = 32000
+};
+
+/* One entry of a dataset's filter pipeline (as stored; borrowed from the dataset). */
+typedef struct h5k_filter_desc {
+  unsigned id;
+  unsigned flags;       /* bit 0: optional */
+  const char *name;     /* stored name or NULL */
+  size_t ncd;
+  const uint32_t *cd;   /* client data values */
+} h5k_filter_desc;
+
+typedef struct h5k_dataset_info {
+  h5k_addr addr;
+  const h5k_datatype *type;     /* borrowed from the dataset */
+  const h5k_dataspace *space;
+  h5k_layout_class layout;
+  unsigned chunk_rank;          /* chunked: rank of chunk_dims (= dataspace rank) */
+  uint64_t chunk_dims[H5K_MAX_DIMS];
+  h5k_chunk_index chunk_index;
+  uint64_t storage_addr;        /* contiguous: data address (H5K_ADDR_UNDEF if not allocated) */
+  uint64_t storage_size;        /* contiguous/compact: bytes */
+  size_t nfilters;
+  const h5k_filter_desc *filters;
+  int fill_defined;             /* a fill value is stored (else zeros) */
+  const uint8_t *fill_value;    /* fill_size bytes, file representation; NULL if undefined */
+  size_t fill_size;
+  unsigned alloc_time;          /* 1 early, 2 late, 3 incremental */
+  unsigned fill_time;           /* 0 on alloc, 1 never, 2 if set */
+  size_t nexternal;             /* external data files (External File List) */
+} h5k_dataset_info;
+
+/* Open the dataset whose object header is at addr. Errors: H5K_EINVAL (not a dataset),
+ * H5K_ECORRUPT, H5K_EUNSUPPORTED, H5K_EIO, H5K_ENOMEM. */
+H5K_API int h5k_dataset_open(h5k_dataset **out, h5k_file *f, h5k_addr addr);
+H5K_API void h5k_dataset_close(h5k_dataset *d);
+H5K_API int h5k_dataset_get_info(h5k_dataset_info *out, const h5k_dataset *d);
+
+/* A hyperslab: per dimension start, stride (>= 1), count (blocks), block (elements per block;
+ * at most stride unless count is 1). numpy's V[a:b:s] is start a, stride s, count ceil((b-a)/s),
+ * block 1. */
+typedef struct h5k_selection {
+  unsigned rank;
+  uint64_t start[H5K_MAX_DIMS], stride[H5K_MAX_DIMS], count[H5K_MAX_DIMS], block[H5K_MAX_DIMS];
+} h5k_selection;
+
+/* Number of elements a selection (NULL: the whole dataspace) holds, checked against the
+ * dataset's extent. Errors: H5K_EINVAL (rank mismatch, out of range, zero stride). */
+H5K_API int h5k_selection_count(uint64_t *out, const h5k_dataset *d, const h5k_selection *sel);
+
+/* Read the selected elements (NULL: all) in C order, each in the file's representation (the
+ * datatype's size and byte order; variable-length elements as stored, see h5k_vlen_get).
+ * bufsize must be at least count x type size. Chunks the selection meets are fetched with pread
+ * and decoded on the file's thread pool; unallocated storage reads as the fill value.
+ * Errors: H5K_EINVAL, H5K_ECORRUPT, H5K_EUNSUPPORTED (e.g. unknown filter: the message names
+ * the filter id, its name and the chunk), H5K_EIO, H5K_ENOMEM. */
+H5K_API int h5k_dataset_read_raw(const h5k_dataset *d, const h5k_selection *sel, void *buf, size_t bufsize);
+
+/* Read the selected elements converted to mem_type (see h5k_convert). */
+H5K_API int h5k_dataset_read(const h5k_dataset *d, const h5k_selection *sel, const h5k_datatype *mem_type,
+                             void *buf, size_t bufsize);
+
+/* ---- chunks ----------------------------------------------------------------------------------------- */
+typedef struct h5k_chunk_info {
+  unsigned rank;
+  uint64_t offset[H5K_MAX_DIMS]; /* coordinates (in elements) of the chunk's first element */
+  uint64_t addr;                 /* file address (relative to the base address) */
+  uint64_t size;                 /* stored bytes */
+  uint32_t filter_mask;          /* bit i set: filter i was skipped for this chunk */
+} h5k_chunk_info;
+
+typedef int (*h5k_chunk_cb)(void *ud, const h5k_chunk_info *c);
+
+/* Every allocated chunk of a chunked dataset, in index order, in time linear in the number of
+ * chunks. cb: 0 continue, >0 stop (returned), <0 abort with that error. */
+H5K_API int h5k_dataset_chunk_iterate(const h5k_dataset *d, h5k_chunk_cb cb, void *ud);
+
+/* Direct chunk read: the stored (still filtered) bytes of the chunk whose first element is at
+ * `offset` (must be a multiple of the chunk dims). If buf is NULL or too small, only *out_size
+ * and *out_mask are set (and H5K_ELIMIT returned when buf is non-NULL but too small).
+ * Errors: H5K_ENOTFOUND (chunk not allocated), H5K_EINVAL. */
+H5K_API int h5k_dataset_read_chunk(size_t *out_size, uint32_t *out_mask, const h5k_dataset *d, const uint64_t *offset,
+                                   void *buf, size_t bufsize);
+
+/* ---- filters ---------------------------------------------------------------------------------------- */
+/* A filter as h5kit runs it when reading: undo the filter on one chunk. `in` holds in_len bytes;
+ * the function returns a malloc'd buffer in *out with its length in *out_len. `size_hint` is the
+ * chunk's unfiltered size in bytes (the final output size of the whole pipeline), `elem_size`
+ * the datatype size. Return 0 or a negative H5K_E* code (the library adds the chunk and filter
+ * to the message). Must be thread-safe. */
+typedef struct h5k_filter_class {
+  size_t struct_size;   /* sizeof(h5k_filter_class) */
+  unsigned id;
+  const char *name;
+  int (*decode)(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                size_t ncd, size_t size_hint, size_t elem_size);
+} h5k_filter_class;
+
+/* The built-in filter for an id, or NULL. */
+H5K_API const h5k_filter_class *h5k_filter_builtin(unsigned id);
+
+/* ---- conversion and variable-length data ------------------------------------------------------------- */
+/* In memory, a variable-length sequence is an h5k_vlen; a variable-length string is a char*
+ * (NUL-terminated, malloc'd). Free what a read allocated with h5k_reclaim. */
+typedef struct h5k_vlen {
+  size_t len;   /* elements */
+  void *p;      /* malloc'd, len elements of the base memory type */
+} h5k_vlen;
+
+/* Convert n elements from src_type (file representation, as read by h5k_dataset_read_raw or
+ * found in h5k_attr.data) to dst_type. Supported: between any integer and float types (any size,
+ * sign and byte order; out-of-range values saturate like libhdf5's hard conversions), enum to its
+ * base or to an integer, identical types (byte order swapped as needed), fixed strings to fixed
+ * strings (padded/truncated) or to variable-length strings, variable-length data (read from the
+ * global heap, needs f), compound to compound (members matched by name), array to array, object
+ * references to h5k_addr. Errors: H5K_EUNSUPPORTED (no conversion path), H5K_ECORRUPT. */
+H5K_API int h5k_convert(void *dst, const h5k_datatype *dst_type, const void *src, const h5k_datatype *src_type,
+                        size_t n, h5k_file *f);
+
+/* The memory type h5kit uses for a file type when the caller does not choose one: the same
+ * structure in native (little-endian) byte order, variable-length data as h5k_vlen / char*,
+ * object references as h5k_addr. Caller frees with h5k_datatype_free. */
+H5K_API int h5k_datatype_native(h5k_datatype **out, const h5k_datatype *file_type);
+
+/* Free the memory a conversion to mem_type allocated inside n elements of buf. */
+H5K_API void h5k_reclaim(void *buf, const h5k_datatype *mem_type, size_t n);
+
+/* Build a simple memory type: class integer or float, size 1/2/4/8 (float: 2, 4, 8), signed,
+ * native byte order. Caller frees. */
+H5K_API int h5k_datatype_make(h5k_datatype **out, h5k_type_class cls, size_t size, int is_signed);
+
+/* Fetch one variable-length element stored in the file representation `elem` (4-byte length,
+ * then a global heap ID: collection address and object index): the raw bytes of the sequence
+ * (len x base size) or string. *out is malloc'd (caller frees); *out_len its byte length. */
+H5K_API int h5k_vlen_get(uint8_t **out, size_t *out_len, h5k_file *f, const uint8_t *elem, size_t elem_size);
 
 #ifdef __cplusplus
 }
