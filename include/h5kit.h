@@ -409,6 +409,11 @@ typedef struct h5k_vlen {
  * strings (padded/truncated) or to variable-length strings, variable-length data (read from the
  * global heap, needs f), compound to compound (members matched by name), array to array, object
  * references to h5k_addr. Errors: H5K_EUNSUPPORTED (no conversion path), H5K_ECORRUPT. */
+/* Details: NaN converts to 0 and +/-inf saturate when the destination is an integer; rounding to
+ * half floats is IEEE round-to-nearest-even; enum to enum matches members by name (values with no
+ * name become all ones); a memory float type whose layout fields are zero counts as IEEE.
+ * dst == src is allowed for integer/float types of equal size; otherwise the buffers must not
+ * overlap. On failure nothing stays allocated in dst. */
 H5K_API int h5k_convert(void *dst, const h5k_datatype *dst_type, const void *src, const h5k_datatype *src_type,
                         size_t n, h5k_file *f);
 
@@ -427,6 +432,8 @@ H5K_API int h5k_datatype_make(h5k_datatype **out, h5k_type_class cls, size_t siz
 /* Fetch one variable-length element stored in the file representation `elem` (4-byte length,
  * then a global heap ID: collection address and object index): the raw bytes of the sequence
  * (len x base size) or string. *out is malloc'd (caller frees); *out_len its byte length. */
+/* An empty element (length 0 or collection address 0) gives *out = NULL and *out_len = 0; otherwise
+ * the whole heap object is returned. */
 H5K_API int h5k_vlen_get(uint8_t **out, size_t *out_len, h5k_file *f, const uint8_t *elem, size_t elem_size);
 
 #ifdef __cplusplus

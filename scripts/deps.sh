@@ -11,7 +11,7 @@ packages=(
   hdf5-tools libhdf5-dev            # h5ls/h5dump/h5debug: the reference the tests compare against
   python3-h5py python3-numpy        # test-file generators
   python3-hdf5plugin hdf5-filter-plugin bitshuffle
-  libdeflate-dev liblz4-dev libzstd-dev libblosc-dev liblzf-dev libaec-dev   # codecs (next milestone)
+  libdeflate-dev liblz4-dev libzstd-dev libblosc-dev liblzf-dev libaec-dev zstd   # codecs (zstd: the CLI makes test frames)
 )
 
 missing=()

@@ -1,23 +1,46 @@
 /* Public API: opening and closing files (include/h5kit.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/file_impl.h"
 #include "format/shared.h"
 #include "format/superblock.h"
 #include "util/error.h"
 
-static int open_io(h5k_file **out, h5k_io *io) {
+static unsigned online_cores(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+static int open_io(h5k_file **out, h5k_io *io, const char *path, const h5k_open_options *opts) {
   h5k_file *f = calloc(1, sizeof *f);
   int rc;
   if (!f) {
     h5k_io_close(io);
     return h5k_err_nomem();
   }
+  if (opts && opts->struct_size >= sizeof *opts) {
+    f->nthreads = opts->nthreads;
+    f->filters.extra = opts->filters;
+    f->filters.nextra = opts->filters ? opts->nfilters : 0;
+  }
+  if (f->nthreads == 0) f->nthreads = online_cores();
+  if (path) {
+    size_t n = strlen(path) + 1;
+    f->path = malloc(n);
+    if (!f->path) {
+      free(f);
+      h5k_io_close(io);
+      return h5k_err_nomem();
+    }
+    memcpy(f->path, path, n);
+  }
   rc = h5k_superblock_read(&f->fc, io);
   if (rc >= 0) rc = h5k_sohm_load(&f->fc);
   if (rc < 0) {
     h5k_sohm_free(f->fc.sohm);
+    free(f->path);
     free(f);
     h5k_io_close(io);
     return rc;
@@ -29,26 +52,25 @@ static int open_io(h5k_file **out, h5k_io *io) {
 int h5k_open(h5k_file **out, const char *path, const h5k_open_options *opts) {
   h5k_io *io;
   int rc = 0;
-  (void)opts;
   if (!out || !path) return h5k_err(H5K_EINVAL, "h5k_open: NULL argument");
   io = h5k_io_open_file(path, &rc);
   if (!io) return rc;
-  return open_io(out, io);
+  return open_io(out, io, path, opts);
 }
 
 int h5k_open_memory(h5k_file **out, const void *buf, size_t len, const h5k_open_options *opts) {
   h5k_io *io;
-  (void)opts;
   if (!out || (!buf && len)) return h5k_err(H5K_EINVAL, "h5k_open_memory: NULL argument");
   io = h5k_io_open_memory(buf, len);
   if (!io) return h5k_err_nomem();
-  return open_io(out, io);
+  return open_io(out, io, NULL, opts);
 }
 
 void h5k_close(h5k_file *f) {
   if (!f) return;
   h5k_sohm_free(f->fc.sohm);
   h5k_io_close(f->fc.io);
+  free(f->path);
   free(f);
 }
 

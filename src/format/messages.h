@@ -3,7 +3,7 @@
  * Each decoder takes the message's data bytes exactly as stored (p, len) and reads them through a
  * bounds-checked cursor. None of them reads outside [p, p + len). They return 0, or:
  *   H5K_ECORRUPT      the bytes are malformed (message in h5k_error_last() names what and where)
- *   H5K_EUNSUPPORTED  valid HDF5 that h5kit does not decode (e.g. VAX floats, complex numbers)
+ *   H5K_EUNSUPPORTED  valid HDF5 that h5kit does not decode (e.g. complex numbers)
  *   H5K_ELIMIT        a safety cap was hit (datatype nesting deeper than H5K_MAX_TYPE_DEPTH)
  *   H5K_ENOMEM        an allocation failed
  * On failure nothing is allocated in *out (it is left cleared for the struct outputs).
@@ -49,7 +49,7 @@ int h5k_decode_dataspace(h5k_dataspace *out, const uint8_t *p, size_t len, const
  *  - v1 compound members with dimensions become an array type (cls ARRAY) wrapping the member type.
  *  - reference: ref_type is the stored 4-bit type (0 object, 1 region; v4 adds 2 object2,
  *    3 region2, 4 attribute).
- *  - VAX-ordered floats are H5K_EUNSUPPORTED (the public struct has no field for that order). */
+ *  - VAX-ordered floats are decoded with big_endian = H5K_BYTE_ORDER_VAX. */
 int h5k_decode_datatype(h5k_datatype **out, size_t *used, const uint8_t *p, size_t len, const h5k_fctx *f);
 /* h5k_datatype_free() is public (include/h5kit.h); defined in msg_datatype.c. NULL is a no-op. */
 /* Deep copy. Errors: H5K_ENOMEM, H5K_EINVAL (t NULL). */

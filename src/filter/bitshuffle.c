@@ -1,0 +1,228 @@
+/* Bitshuffle filter (id 32008), decode side: the bit transpose is ours; its LZ4 and zstd block
+ * framing is decoded with liblz4 / libzstd.
+ *
+ * Format: bitshuffle's HDF5 filter (bshuf_h5filter), as shipped by hdf5plugin.
+ *   cd_values[0,1]  bitshuffle major/minor version
+ *   cd_values[2]    element size in bytes (the datatype size)
+ *   cd_values[3]    block size in elements (0: the default, see default_block)
+ *   cd_values[4]    compression: 0 none, 2 LZ4, 3 zstd
+ *   cd_values[5]    zstd level (write side only)
+ *
+ * The transform works on blocks of B elements (B a multiple of 8) of s bytes. Within a block,
+ * seen as a matrix of B rows by 8*s bits, the stored form is the transpose: row r = 8*j + b
+ * (byte j, bit b, b = 0 least significant) holds B/8 bytes, whose byte q bit m is bit b of byte
+ * j of element 8q + m. The chunk is cut into floor(n/B) full blocks, then one block of the
+ * remaining elements rounded down to a multiple of 8, then the last n mod 8 elements stored as
+ * they are.
+ *
+ * Uncompressed (cd_values[4] = 0): the chunk is exactly those blocks and trailing elements.
+ * With compression:
+ *   offset  size  field
+ *   0       8     uncompressed size in bytes, big-endian
+ *   8       4     block size in bytes, big-endian (divided by the element size: elements)
+ *   12      ...   per block: 4-byte big-endian compressed size c, then c bytes of LZ4 block or
+ *                 zstd frame, which decode to the block's bitshuffled bytes
+ *   ...           the trailing n mod 8 elements, stored as they are
+ *
+ * The transpose is done in two steps: bits back to byte planes (an 8x8 bit transpose per
+ * output word, SSE2 on x86-64), then the byte planes back to elements (shuffle.c). */
+#include <lz4.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "filter/codecs.h"
+#include "util/error.h"
+
+#define BLOCKED_MULT 8
+#define TARGET_BLOCK_BYTES 8192
+#define MIN_DEFAULT_BLOCK 128
+#define MAX_ELEM_SIZE 4096
+
+enum { COMP_NONE = 0, COMP_LZ4 = 2, COMP_ZSTD = 3 };
+
+static size_t default_block(size_t size) {
+  size_t b = TARGET_BLOCK_BYTES / size;
+  b = b / BLOCKED_MULT * BLOCKED_MULT;
+  return b > MIN_DEFAULT_BLOCK ? b : MIN_DEFAULT_BLOCK;
+}
+
+/* Transpose an 8x8 bit matrix held as 8 bytes (byte r = row r, bit c = column c). */
+static inline uint64_t transpose8(uint64_t x) {
+  uint64_t t;
+  t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
+  x = x ^ t ^ (t << 7);
+  t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
+  x = x ^ t ^ (t << 14);
+  t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
+  x = x ^ t ^ (t << 28);
+  return x;
+}
+
+static inline void store_le64(uint8_t *p, uint64_t v) {
+  for (int k = 0; k < 8; k++) p[k] = (uint8_t)(v >> (8 * k));
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+static inline __m128i transpose8x2(__m128i x) {
+  __m128i t;
+  t = _mm_and_si128(_mm_xor_si128(x, _mm_srli_epi64(x, 7)), _mm_set1_epi64x(0x00AA00AA00AA00AALL));
+  x = _mm_xor_si128(_mm_xor_si128(x, t), _mm_slli_epi64(t, 7));
+  t = _mm_and_si128(_mm_xor_si128(x, _mm_srli_epi64(x, 14)), _mm_set1_epi64x(0x0000CCCC0000CCCCLL));
+  x = _mm_xor_si128(_mm_xor_si128(x, t), _mm_slli_epi64(t, 14));
+  t = _mm_and_si128(_mm_xor_si128(x, _mm_srli_epi64(x, 28)), _mm_set1_epi64x(0x00000000F0F0F0F0LL));
+  x = _mm_xor_si128(_mm_xor_si128(x, t), _mm_slli_epi64(t, 28));
+  return x;
+}
+
+/* 16 columns q..q+15 of the 8 bit rows `rows[b]`: write 128 bytes (one per element) to dst. */
+static size_t bits_to_plane_sse2(uint8_t *dst, const uint8_t *const rows[8], size_t nq) {
+  size_t q = 0;
+  for (; q + 16 <= nq; q += 16) {
+    __m128i r[8], a[8], b[8];
+    for (int k = 0; k < 8; k++) r[k] = _mm_loadu_si128((const __m128i *)(const void *)(rows[k] + q));
+    for (int k = 0; k < 4; k++) {
+      a[2 * k] = _mm_unpacklo_epi8(r[2 * k], r[2 * k + 1]);     /* columns 0-7 */
+      a[2 * k + 1] = _mm_unpackhi_epi8(r[2 * k], r[2 * k + 1]); /* columns 8-15 */
+    }
+    for (int h = 0; h < 2; h++) {
+      b[4 * h] = _mm_unpacklo_epi16(a[4 * h], a[4 * h + 2]);         /* columns 0-3 */
+      b[4 * h + 1] = _mm_unpackhi_epi16(a[4 * h], a[4 * h + 2]);     /* 4-7 */
+      b[4 * h + 2] = _mm_unpacklo_epi16(a[4 * h + 1], a[4 * h + 3]); /* 8-11 */
+      b[4 * h + 3] = _mm_unpackhi_epi16(a[4 * h + 1], a[4 * h + 3]); /* 12-15 */
+    }
+    for (int k = 0; k < 4; k++) { /* each 64-bit lane: rows 0..7 of one column */
+      __m128i lo = _mm_unpacklo_epi32(b[k], b[4 + k]), hi = _mm_unpackhi_epi32(b[k], b[4 + k]);
+      _mm_storeu_si128((__m128i *)(void *)(dst + 8 * (q + 4 * k)), transpose8x2(lo));
+      _mm_storeu_si128((__m128i *)(void *)(dst + 8 * (q + 4 * k) + 16), transpose8x2(hi));
+    }
+  }
+  return q;
+}
+#endif
+
+void h5k_bitunshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch) {
+  size_t nq = n / 8; /* bytes per bit row */
+  uint8_t *planes = size == 1 ? out : scratch;
+  for (size_t j = 0; j < size; j++) {
+    const uint8_t *rows[8];
+    uint8_t *dst = planes + j * n;
+    size_t q = 0;
+    for (int b = 0; b < 8; b++) rows[b] = in + (j * 8 + (size_t)b) * nq;
+#if defined(__SSE2__)
+    q = bits_to_plane_sse2(dst, rows, nq);
+#endif
+    for (; q < nq; q++) {
+      uint64_t x = 0;
+      for (int b = 0; b < 8; b++) x |= (uint64_t)rows[b][q] << (8 * b);
+      store_le64(dst + 8 * q, transpose8(x));
+    }
+  }
+  if (size > 1) h5k_unshuffle_bytes(out, scratch, n, size);
+}
+
+/* Decode one compressed block of `bytes` bytes into dst; returns 0 or an error. */
+static int block_decompress(uint8_t *dst, size_t bytes, h5k_cur *c, int comp, size_t at) {
+  uint32_t csize = rd_be32(c);
+  const uint8_t *data = c->err ? NULL : rd_ptr(c, csize);
+  if (!data) return corrupt("bitshuffle: block at element byte %zu is truncated", at);
+  if (comp == COMP_LZ4) {
+    int got;
+    if (csize > INT32_MAX || bytes > INT32_MAX) return corrupt("bitshuffle: block too large");
+    got = LZ4_decompress_safe((const char *)data, (char *)dst, (int)csize, (int)bytes);
+    if (got < 0 || (size_t)got != bytes)
+      return corrupt("bitshuffle: invalid LZ4 block at byte %zu of output", at);
+  } else {
+    size_t got = ZSTD_decompress(dst, bytes, data, csize);
+    if (ZSTD_isError(got) || got != bytes)
+      return corrupt("bitshuffle: invalid zstd block at byte %zu of output%s%s", at, ZSTD_isError(got) ? ": " : "",
+                     ZSTD_isError(got) ? ZSTD_getErrorName(got) : "");
+  }
+  return 0;
+}
+
+static int bitshuffle_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                             size_t ncd, size_t size_hint, size_t elem_size) {
+  size_t size = (ncd >= 3 && cd[2] != 0) ? cd[2] : elem_size;
+  int comp = ncd >= 5 ? (int)cd[4] : COMP_NONE;
+  size_t total, block, n, nfull, last, tail, pos = 0;
+  uint8_t *buf = NULL, *tmp = NULL, *scratch = NULL;
+  h5k_cur c;
+  int rc = 0;
+
+  if (size == 0 || size > MAX_ELEM_SIZE) return corrupt("bitshuffle: element size %zu", size);
+  if (comp != COMP_NONE && comp != COMP_LZ4 && comp != COMP_ZSTD)
+    return h5k_err(H5K_EUNSUPPORTED, "bitshuffle: unknown compression %d", comp);
+  cur_init(&c, in, in_len);
+  if (comp == COMP_NONE) {
+    total = in_len;
+    block = (ncd >= 4 && cd[3] != 0) ? cd[3] : default_block(size);
+  } else {
+    uint64_t t = rd_be64(&c);
+    uint32_t bbytes = rd_be32(&c);
+    if (c.err) return corrupt("bitshuffle: chunk of %zu bytes has no header", in_len);
+    if (t > filter_out_cap(size_hint))
+      return corrupt("bitshuffle: header claims %llu bytes for a chunk of %zu", (unsigned long long)t, size_hint);
+    total = (size_t)t;
+    block = bbytes / size;
+    if (bbytes % size) return corrupt("bitshuffle: block of %u bytes is not whole elements", (unsigned)bbytes);
+  }
+  if (total % size) return corrupt("bitshuffle: %zu bytes is not a whole number of %zu-byte elements", total, size);
+  if (block == 0 || block % BLOCKED_MULT)
+    return corrupt("bitshuffle: block size %zu elements is not a positive multiple of 8", block);
+  if (block > filter_out_cap(size_hint) / size)
+    return corrupt("bitshuffle: block of %zu elements exceeds the chunk", block);
+  n = total / size;
+  nfull = n / block;
+  last = n % block - n % BLOCKED_MULT;
+  tail = n % BLOCKED_MULT;
+
+  buf = malloc(total ? total : 1);
+  scratch = malloc(block * size);
+  if (comp != COMP_NONE) tmp = malloc(block * size);
+  if (!buf || !scratch || (comp != COMP_NONE && !tmp)) {
+    rc = h5k_err_nomem();
+    goto done;
+  }
+  for (size_t k = 0; k <= nfull; k++) {
+    size_t cnt = k < nfull ? block : last, bytes = cnt * size;
+    const uint8_t *src;
+    if (cnt == 0) break;
+    if (comp == COMP_NONE) {
+      src = rd_ptr(&c, bytes);
+      if (!src) {
+        rc = corrupt("bitshuffle: data truncated at byte %zu", pos);
+        goto done;
+      }
+    } else {
+      rc = block_decompress(tmp, bytes, &c, comp, pos);
+      if (rc < 0) goto done;
+      src = tmp;
+    }
+    h5k_bitunshuffle_block(buf + pos, src, cnt, size, scratch);
+    pos += bytes;
+  }
+  if (tail) {
+    const uint8_t *src = rd_ptr(&c, tail * size);
+    if (!src) {
+      rc = corrupt("bitshuffle: trailing %zu elements truncated", tail);
+      goto done;
+    }
+    memcpy(buf + pos, src, tail * size);
+    pos += tail * size;
+  }
+  *out = buf;
+  *out_len = total;
+  buf = NULL;
+
+done:
+  free(buf);
+  free(tmp);
+  free(scratch);
+  return rc;
+}
+
+const h5k_filter_class h5k_filter_class_bitshuffle = {sizeof(h5k_filter_class), H5K_FILTER_BITSHUFFLE,
+                                                      "bitshuffle", bitshuffle_decode};

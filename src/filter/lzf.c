@@ -1,0 +1,61 @@
+/* LZF filter (id 32000, registered by h5py), decode side, via liblzf.
+ *
+ * Format: h5py's lzf_filter.c. The chunk is one raw LZF block (no header of its own).
+ *   cd_values[0]  filter revision
+ *   cd_values[1]  LZF version
+ *   cd_values[2]  chunk size in bytes (uncompressed), 0 if unknown
+ * h5py registers the filter as optional: a chunk LZF could not shrink is stored unfiltered with
+ * the filter's bit set in its mask, so it never reaches this decoder.
+ * The output size is cd_values[2] when given, else the chunk size; like h5py we grow the
+ * buffer when liblzf says it is too small, up to the cap. */
+#include <errno.h>
+#include <lzf.h>
+#include <stdlib.h>
+
+#include "filter/codecs.h"
+#include "util/error.h"
+
+static int lzf_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                      size_t ncd, size_t size_hint, size_t elem_size) {
+  size_t cap = filter_out_cap(size_hint);
+  size_t size = (ncd >= 3 && cd[2] != 0) ? cd[2] : size_hint;
+  uint8_t *buf = NULL;
+  int rc = 0;
+
+  if (cap > UINT32_MAX) cap = UINT32_MAX; /* liblzf takes unsigned int lengths */
+  if (in_len > UINT32_MAX) return h5k_err(H5K_ELIMIT, "lzf: %zu bytes of input is too large", in_len);
+  if (size == 0) size = 4096;
+  if (size > cap) size = cap;
+  for (;;) {
+    unsigned got;
+    uint8_t *nb = realloc(buf, size);
+    if (!nb) {
+      rc = h5k_err_nomem();
+      goto done;
+    }
+    buf = nb;
+    errno = 0;
+    got = lzf_decompress(in, (unsigned)in_len, buf, (unsigned)size);
+    if (got != 0 || in_len == 0) {
+      *out = buf;
+      *out_len = got;
+      buf = NULL;
+      goto done;
+    }
+    if (errno != E2BIG) {
+      rc = corrupt("invalid LZF data (%zu bytes)", in_len);
+      goto done;
+    }
+    if (size >= cap) {
+      rc = h5k_err(H5K_ELIMIT, "LZF data expands to more than %zu bytes", cap);
+      goto done;
+    }
+    size = size > cap / 2 ? cap : size * 2;
+  }
+
+done:
+  free(buf);
+  return rc;
+}
+
+const h5k_filter_class h5k_filter_class_lzf = {sizeof(h5k_filter_class), H5K_FILTER_LZF, "lzf", lzf_decode};

@@ -1,0 +1,481 @@
+/* Dataset storage messages — HDF5 File Format Specification 3.0, section IV.A.2:
+ *   IV.A.2.i  Data Layout (0x0008), versions 1-4 (5 is read as 4)
+ *   IV.A.2.l  Filter Pipeline (0x000B), versions 1 and 2
+ *   IV.A.2.e  Fill Value, old (0x0004)       IV.A.2.f  Fill Value (0x0005), versions 1-3
+ *   IV.A.2.h  External Data Files (0x0007)
+ * (O = size of offsets, L = size of lengths.)
+ *
+ * Data Layout, versions 1 and 2
+ *   0  version   1  dimensionality n   2  layout class (0 compact, 1 contiguous, 2 chunked)
+ *   3  reserved (5)
+ *   8  address (O; absent for compact)
+ *   .  n x dimension size (4 each). Chunked: chunk dims, the last being the element size.
+ *      Contiguous: the dataset dims (the reference library also appended the element size).
+ *   .  compact only: data size (4), then the data
+ * Data Layout, version 3 and 4: 0 version, 1 layout class, then per class:
+ *   compact     size (2), data
+ *   contiguous  address (O), size (L)
+ *   chunked v3  dimensionality n (1), B-tree address (O), n x dim (4); last dim = element size
+ *   chunked v4  flags (1: bit 0 don't filter partial edge chunks, bit 1 single chunk filtered),
+ *               dimensionality n (1), dimension size width w (1, 1..8), n x dim (w),
+ *               index type (1: 1 single, 2 implicit, 3 fixed array, 4 extensible array,
+ *               5 v2 B-tree), index parameters, index address (O). Parameters:
+ *                 single:     filtered chunk size (L) and filter mask (4), if flags bit 1
+ *                 implicit:   none
+ *                 fixed:      page bits (1)
+ *                 extensible: max bits, index elements, min pointers (super block min data
+ *                             pointers), min elements (data block min elements), page bits (1 each)
+ *                 v2 B-tree:  node size (4), split percent (1), merge percent (1)
+ *   virtual (v4) global heap collection address (O), object index (4)
+ *
+ * Filter Pipeline version 1                      version 2
+ *   0 version 1 nfilters 2 reserved (6)            0 version 1 nfilters
+ *   per filter: id (2), name length (2),           per filter: id (2), name length (2, only
+ *     flags (2), ncd (2), name (length, a            if id >= 256), flags (2), ncd (2), name
+ *     multiple of 8, NUL-padded), ncd x cd (4),      (length bytes, if id >= 256), ncd x cd (4)
+ *     4 bytes of padding when ncd is odd
+ *
+ * Fill Value, old (0x0004): size (4), value (size bytes).
+ * Fill Value (0x0005)
+ *   v1/v2: version, allocation time (1), fill write time (1), defined (1), then size (4) and
+ *          value: always in v1, only when defined in v2.
+ *   v3:    version, flags (1: bits 0-1 allocation time, 2-3 fill write time, bit 4 undefined,
+ *          bit 5 value present), size (4) and value when bit 5 is set.
+ *
+ * External Data Files (0x0007): version (1), reserved (3), allocated slots (2), used slots (2),
+ *   local heap address (O), then per used slot: name offset in the heap (L), offset in the
+ *   file (L), size (L; all ones = unlimited).
+ */
+#include "format/layout.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/local_heap.h"
+#include "format/messages.h"
+#include "util/checked.h"
+#include "util/error.h"
+
+/* ---- layout ------------------------------------------------------------------------------------- */
+
+void h5k_layout_clear(h5k_layout *l) {
+  if (!l) return;
+  free(l->compact);
+  memset(l, 0, sizeof *l);
+}
+
+/* Common checks on chunk dims (ndims stored = rank + 1, the last being the element size). */
+static int set_chunk_dims(h5k_layout *l, const uint64_t *d, unsigned ndims, unsigned rank) {
+  if (ndims < 2 || ndims > H5K_MAX_RANK + 1)
+    return corrupt("layout message: chunked dimensionality %u out of range 2..%d", ndims, H5K_MAX_RANK + 1);
+  if (ndims - 1 != rank)
+    return corrupt("layout message: chunk rank %u differs from the dataspace rank %u", ndims - 1, rank);
+  l->rank = ndims - 1;
+  for (unsigned i = 0; i < ndims; i++) {
+    if (d[i] == 0) return corrupt("layout message: chunk dimension %u is zero", i);
+  }
+  for (unsigned i = 0; i < l->rank; i++) l->chunk[i] = d[i];
+  l->elem_size = d[ndims - 1];
+  return 0;
+}
+
+static int decode_layout_v12(h5k_layout *l, h5k_cur *c, const h5k_fctx *f, unsigned rank) {
+  unsigned ndims = rd_u8(c);
+  unsigned cls = rd_u8(c);
+  uint64_t d[H5K_MAX_RANK + 1];
+  cur_skip(c, 5);
+  if (c->err) return corrupt("layout message truncated");
+  if (cls > 2) return corrupt("layout message version %u: unknown layout class %u", l->version, cls);
+  if (ndims < 1 || ndims > H5K_MAX_RANK + 1)
+    return corrupt("layout message: dimensionality %u out of range", ndims);
+  l->cls = (h5k_layout_class)cls;
+  l->addr = H5K_ADDR_UNDEF;
+  if (cls != H5K_LAYOUT_COMPACT) l->addr = rd_addr(c, f);
+  for (unsigned i = 0; i < ndims; i++) d[i] = rd_le32(c);
+  if (c->err) return corrupt("layout message truncated (dimensionality %u)", ndims);
+  if (cls == H5K_LAYOUT_CHUNKED) {
+    TRY(set_chunk_dims(l, d, ndims, rank));
+  } else if (cls == H5K_LAYOUT_CONTIGUOUS) {
+    /* Not stored: the product of the stored dims (which the reference library wrote with the
+     * element size appended). The dataspace x datatype size is the better source. */
+    uint64_t n = 1;
+    for (unsigned i = 0; i < ndims; i++) {
+      if (ck_mul64(n, d[i], &n)) return corrupt("layout message: contiguous size overflows");
+    }
+    l->size = n;
+  } else {
+    uint32_t sz = rd_le32(c);
+    const uint8_t *q = rd_ptr(c, sz);
+    if (c->err) return corrupt("layout message: compact data (%u bytes) runs past the message", sz);
+    l->compact_size = sz;
+    l->compact = malloc(sz ? sz : 1);
+    if (!l->compact) return h5k_err_nomem();
+    if (sz) memcpy(l->compact, q, sz);
+  }
+  return 0;
+}
+
+static int decode_chunked_v4(h5k_layout *l, h5k_cur *c, const h5k_fctx *f, unsigned rank) {
+  unsigned flags = rd_u8(c), ndims = rd_u8(c), w = rd_u8(c), type;
+  uint64_t d[H5K_MAX_RANK + 1];
+  if (c->err) return corrupt("layout message truncated");
+  if (flags & ~3u) return corrupt("layout message: unknown chunked flags 0x%02x", flags);
+  if (w < 1 || w > 8) return corrupt("layout message: dimension size width %u out of range 1..8", w);
+  if (ndims < 2 || ndims > H5K_MAX_RANK + 1)
+    return corrupt("layout message: chunked dimensionality %u out of range", ndims);
+  for (unsigned i = 0; i < ndims; i++) d[i] = rd_uvar(c, w);
+  type = rd_u8(c);
+  if (c->err) return corrupt("layout message truncated (dimensionality %u, width %u)", ndims, w);
+  TRY(set_chunk_dims(l, d, ndims, rank));
+  l->flags = flags;
+  switch (type) {
+  case 1:
+    l->index = H5K_CHUNK_INDEX_SINGLE;
+    if (flags & 2) {
+      l->single_size = rd_len(c, f);
+      l->single_mask = rd_le32(c);
+    }
+    break;
+  case 2:
+    l->index = H5K_CHUNK_INDEX_IMPLICIT;
+    break;
+  case 3:
+    l->index = H5K_CHUNK_INDEX_FARRAY;
+    l->ia_params[0] = rd_u8(c);
+    if (!c->err && (l->ia_params[0] == 0 || l->ia_params[0] > 32))
+      return corrupt("layout message: fixed array page bits %u out of range", l->ia_params[0]);
+    break;
+  case 4: {
+    /* stored: max bits, index elements, min pointers, min elements, page bits;
+     * kept in ia_params as: max bits, index elements, min elements, min pointers, page bits */
+    unsigned maxb = rd_u8(c), idx = rd_u8(c), minp = rd_u8(c), mine = rd_u8(c), pageb = rd_u8(c);
+    if (c->err) break;
+    if (maxb == 0 || maxb > 64 || idx == 0 || minp == 0 || mine == 0 || pageb == 0 || pageb > 32 ||
+        (minp & (minp - 1)) || (mine & (mine - 1)))
+      return corrupt("layout message: bad extensible array parameters (%u, %u, %u, %u, %u)", maxb, idx, minp,
+                     mine, pageb);
+    l->ia_params[0] = maxb;
+    l->ia_params[1] = idx;
+    l->ia_params[2] = mine;
+    l->ia_params[3] = minp;
+    l->ia_params[4] = pageb;
+    l->index = H5K_CHUNK_INDEX_EARRAY;
+    break;
+  }
+  case 5:
+    l->index = H5K_CHUNK_INDEX_BTREE2;
+    l->ia_params[0] = rd_le32(c);
+    l->ia_params[1] = rd_u8(c);
+    l->ia_params[2] = rd_u8(c);
+    break;
+  default:
+    return corrupt("layout message: unknown chunk index type %u", type);
+  }
+  l->addr = rd_addr(c, f);
+  if (c->err) return corrupt("layout message truncated (chunk index type %u)", type);
+  return 0;
+}
+
+int h5k_decode_layout(h5k_layout *out, const uint8_t *p, size_t len, const h5k_fctx *f, unsigned rank) {
+  h5k_cur c;
+  h5k_layout l;
+  int rc = 0;
+  memset(out, 0, sizeof *out);
+  memset(&l, 0, sizeof l);
+  l.addr = H5K_ADDR_UNDEF;
+  cur_init(&c, p, len);
+  l.version = rd_u8(&c);
+  if (c.err) return corrupt("layout message empty");
+  if (l.version == 0 || l.version > 5)
+    return l.version == 0 ? corrupt("layout message: invalid version 0")
+                          : h5k_err(H5K_EUNSUPPORTED, "layout message version %u is not supported", l.version);
+  if (l.version <= 2) {
+    rc = decode_layout_v12(&l, &c, f, rank);
+  } else {
+    unsigned cls = rd_u8(&c);
+    if (c.err) return corrupt("layout message truncated");
+    if (cls == H5K_LAYOUT_COMPACT) {
+      unsigned sz = rd_le16(&c);
+      const uint8_t *q = rd_ptr(&c, sz);
+      if (c.err) return corrupt("layout message: compact data (%u bytes) runs past the message", sz);
+      l.cls = H5K_LAYOUT_COMPACT;
+      l.compact_size = sz;
+      l.compact = malloc(sz ? sz : 1);
+      if (!l.compact) return h5k_err_nomem();
+      if (sz) memcpy(l.compact, q, sz);
+    } else if (cls == H5K_LAYOUT_CONTIGUOUS) {
+      l.cls = H5K_LAYOUT_CONTIGUOUS;
+      l.addr = rd_addr(&c, f);
+      l.size = rd_len(&c, f);
+      if (c.err) return corrupt("layout message truncated (contiguous)");
+    } else if (cls == H5K_LAYOUT_CHUNKED) {
+      l.cls = H5K_LAYOUT_CHUNKED;
+      if (l.version == 3) {
+        unsigned ndims = rd_u8(&c);
+        uint64_t d[H5K_MAX_RANK + 1];
+        if (c.err) return corrupt("layout message truncated");
+        if (ndims < 2 || ndims > H5K_MAX_RANK + 1)
+          return corrupt("layout message: chunked dimensionality %u out of range", ndims);
+        l.addr = rd_addr(&c, f);
+        for (unsigned i = 0; i < ndims; i++) d[i] = rd_le32(&c);
+        if (c.err) return corrupt("layout message truncated (dimensionality %u)", ndims);
+        rc = set_chunk_dims(&l, d, ndims, rank);
+        l.index = H5K_CHUNK_INDEX_BTREE1;
+      } else {
+        rc = decode_chunked_v4(&l, &c, f, rank);
+      }
+    } else if (cls == H5K_LAYOUT_VIRTUAL && l.version >= 4) {
+      l.cls = H5K_LAYOUT_VIRTUAL;
+      l.vds_heap_addr = rd_addr(&c, f);
+      l.vds_heap_index = rd_le32(&c);
+      if (c.err) return corrupt("layout message truncated (virtual)");
+    } else {
+      return corrupt("layout message version %u: unknown layout class %u", l.version, cls);
+    }
+  }
+  if (rc < 0) goto done;
+  /* Validate addresses and sizes against the file. */
+  if (l.cls == H5K_LAYOUT_CONTIGUOUS && addr_defined(l.addr) && l.version >= 3 && !fctx_range_ok(f, l.addr, l.size)) {
+    rc = corrupt("layout message: contiguous data at %llu (%llu bytes) lies outside the file",
+                 (unsigned long long)l.addr, (unsigned long long)l.size);
+    goto done;
+  }
+  if (l.cls == H5K_LAYOUT_CHUNKED && addr_defined(l.addr) && !fctx_range_ok(f, l.addr, 1)) {
+    rc = corrupt("layout message: chunk index address %llu lies outside the file", (unsigned long long)l.addr);
+    goto done;
+  }
+  if (l.cls == H5K_LAYOUT_VIRTUAL && addr_defined(l.vds_heap_addr) && !fctx_range_ok(f, l.vds_heap_addr, 1)) {
+    rc = corrupt("layout message: virtual dataset heap address %llu lies outside the file",
+                 (unsigned long long)l.vds_heap_addr);
+    goto done;
+  }
+  *out = l;
+  return 0;
+done:
+  h5k_layout_clear(&l);
+  return rc;
+}
+
+/* ---- filter pipeline ---------------------------------------------------------------------------- */
+
+void h5k_pline_clear(h5k_pline *pl) {
+  if (!pl) return;
+  for (size_t i = 0; i < pl->n && i < H5K_MAX_FILTERS; i++) {
+    free((void *)pl->filters[i].name);
+    free((void *)pl->filters[i].cd);
+  }
+  memset(pl, 0, sizeof *pl);
+}
+
+int h5k_decode_pline(h5k_pline *out, const uint8_t *p, size_t len) {
+  h5k_cur c;
+  h5k_pline pl;
+  unsigned nfilters;
+  int rc = 0;
+  memset(out, 0, sizeof *out);
+  memset(&pl, 0, sizeof pl);
+  cur_init(&c, p, len);
+  pl.version = rd_u8(&c);
+  nfilters = rd_u8(&c);
+  if (c.err) return corrupt("filter pipeline message truncated (%zu bytes)", len);
+  if (pl.version != 1 && pl.version != 2)
+    return pl.version == 0 ? corrupt("filter pipeline message: invalid version 0")
+                           : h5k_err(H5K_EUNSUPPORTED, "filter pipeline message version %u is not supported",
+                                     pl.version);
+  if (nfilters > H5K_MAX_FILTERS)
+    return corrupt("filter pipeline message: %u filters (at most %d)", nfilters, H5K_MAX_FILTERS);
+  if (pl.version == 1) cur_skip(&c, 6);
+  for (unsigned i = 0; i < nfilters; i++) {
+    h5k_filter_desc *fd = &pl.filters[i];
+    unsigned id = rd_le16(&c), namelen = 0, ncd;
+    const uint8_t *name = NULL;
+    uint32_t *cd = NULL;
+    if (pl.version == 1 || id >= 256) namelen = rd_le16(&c);
+    fd->id = id;
+    fd->flags = rd_le16(&c);
+    ncd = rd_le16(&c);
+    if (namelen) name = rd_ptr(&c, namelen);
+    if (c.err) {
+      rc = corrupt("filter pipeline message truncated in filter %u", i);
+      goto done;
+    }
+    if (pl.version == 1 && (namelen % 8) != 0) {
+      rc = corrupt("filter pipeline message: filter %u name length %u is not a multiple of 8", i, namelen);
+      goto done;
+    }
+    pl.n = i + 1; /* from here on filter i owns what it holds */
+    if (name) {
+      size_t n = strnlen((const char *)name, namelen);
+      fd->name = h5k_msg_strndup(name, n);
+      if (!fd->name) {
+        rc = h5k_err_nomem();
+        goto done;
+      }
+    }
+    if (ncd) {
+      cd = malloc(ncd * sizeof *cd);
+      if (!cd) {
+        rc = h5k_err_nomem();
+        goto done;
+      }
+      for (unsigned k = 0; k < ncd; k++) cd[k] = rd_le32(&c);
+      fd->cd = cd;
+      fd->ncd = ncd;
+    }
+    if (pl.version == 1 && (ncd & 1)) cur_skip(&c, 4);
+    if (c.err) {
+      rc = corrupt("filter pipeline message: client data of filter %u (id %u, %u values) truncated", i, id, ncd);
+      goto done;
+    }
+  }
+  *out = pl;
+  return 0;
+done:
+  h5k_pline_clear(&pl);
+  return rc;
+}
+
+/* ---- fill value --------------------------------------------------------------------------------- */
+
+void h5k_fill_clear(h5k_fill *fv) {
+  if (!fv) return;
+  free(fv->value);
+  memset(fv, 0, sizeof *fv);
+}
+
+static int fill_value(h5k_fill *fv, h5k_cur *c) {
+  uint32_t sz = rd_le32(c);
+  const uint8_t *q = rd_ptr(c, sz);
+  if (c->err) return corrupt("fill value message: value of %u bytes runs past the message", sz);
+  fv->size = sz;
+  fv->defined = sz > 0;
+  if (sz) {
+    fv->value = malloc(sz);
+    if (!fv->value) return h5k_err_nomem();
+    memcpy(fv->value, q, sz);
+  }
+  return 0;
+}
+
+int h5k_decode_fill(h5k_fill *out, unsigned type, const uint8_t *p, size_t len) {
+  h5k_cur c;
+  h5k_fill fv;
+  int rc;
+  memset(out, 0, sizeof *out);
+  memset(&fv, 0, sizeof fv);
+  cur_init(&c, p, len);
+  if (type == H5K_MSG_FILLVALUE_OLD) {
+    fv.version = 0;
+    fv.fill_time = 2; /* the old message: written "if set" */
+    rc = fill_value(&fv, &c);
+  } else if (type == H5K_MSG_FILLVALUE) {
+    fv.version = rd_u8(&c);
+    if (c.err) return corrupt("fill value message empty");
+    if (fv.version == 1 || fv.version == 2) {
+      unsigned defined;
+      fv.alloc_time = rd_u8(&c);
+      fv.fill_time = rd_u8(&c);
+      defined = rd_u8(&c);
+      if (c.err) return corrupt("fill value message truncated (%zu bytes)", len);
+      if (fv.alloc_time > 3 || fv.fill_time > 2 || defined > 2)
+        return corrupt("fill value message: bad allocation time %u, fill time %u or defined flag %u", fv.alloc_time,
+                       fv.fill_time, defined);
+      rc = 0;
+      /* v1 always stores the size (spec IV.A.2.f); v2 only when a value is defined. */
+      if (fv.version == 1 ? cur_left(&c) >= 4 : defined != 0) rc = fill_value(&fv, &c);
+    } else if (fv.version == 3) {
+      unsigned flags = rd_u8(&c);
+      if (c.err) return corrupt("fill value message truncated (%zu bytes)", len);
+      if (flags & ~0x3fu) return corrupt("fill value message: unknown flags 0x%02x", flags);
+      if ((flags & 0x30) == 0x30) return corrupt("fill value message: both undefined and present flags set");
+      fv.alloc_time = flags & 3;
+      fv.fill_time = (flags >> 2) & 3;
+      if (fv.fill_time > 2) return corrupt("fill value message: fill time %u", fv.fill_time);
+      rc = (flags & 0x20) ? fill_value(&fv, &c) : 0;
+    } else {
+      return fv.version == 0 ? corrupt("fill value message: invalid version 0")
+                             : h5k_err(H5K_EUNSUPPORTED, "fill value message version %u is not supported", fv.version);
+    }
+  } else {
+    return h5k_err(H5K_EINVAL, "fill value decoder: message type %u", type);
+  }
+  if (rc < 0) {
+    h5k_fill_clear(&fv);
+    return rc;
+  }
+  *out = fv;
+  return 0;
+}
+
+/* ---- external data files ------------------------------------------------------------------------ */
+
+void h5k_efl_clear(h5k_efl *e) {
+  if (!e) return;
+  for (size_t i = 0; i < e->n; i++) free(e->e[i].name);
+  free(e->e);
+  e->e = NULL;
+  e->n = 0;
+}
+
+int h5k_decode_efl(h5k_efl *out, const uint8_t *p, size_t len, const h5k_fctx *f) {
+  h5k_cur c;
+  h5k_efl efl = {0, NULL};
+  h5k_lheap heap;
+  unsigned version, nalloc, nused;
+  uint64_t heap_addr, unlim;
+  int rc = 0;
+  memset(out, 0, sizeof *out);
+  memset(&heap, 0, sizeof heap);
+  cur_init(&c, p, len);
+  version = rd_u8(&c);
+  cur_skip(&c, 3);
+  nalloc = rd_le16(&c);
+  nused = rd_le16(&c);
+  heap_addr = rd_addr(&c, f);
+  if (c.err) return corrupt("external file list message truncated (%zu bytes)", len);
+  if (version != 1) return corrupt("external file list message: unknown version %u", version);
+  if (nused > nalloc) return corrupt("external file list message: %u slots used of %u allocated", nused, nalloc);
+  if (nused && (size_t)nused * 3 * f->sl > cur_left(&c))
+    return corrupt("external file list message: %u slots do not fit in %zu bytes", nused, len);
+  if (nused == 0) {
+    *out = efl;
+    return 0;
+  }
+  TRY(h5k_lheap_read(&heap, f, heap_addr));
+  efl.e = calloc(nused, sizeof *efl.e);
+  if (!efl.e) {
+    rc = h5k_err_nomem();
+    goto done;
+  }
+  unlim = f->sl >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * f->sl)) - 1;
+  for (unsigned i = 0; i < nused; i++) {
+    uint64_t name_off = rd_len(&c, f);
+    const char *name;
+    efl.e[i].offset = rd_len(&c, f);
+    efl.e[i].size = rd_len(&c, f);
+    if (efl.e[i].size == unlim) efl.e[i].size = H5K_UNLIMITED;
+    if (c.err) {
+      rc = corrupt("external file list message truncated at slot %u", i);
+      goto done;
+    }
+    rc = h5k_lheap_string(&name, &heap, name_off);
+    if (rc < 0) goto done;
+    efl.e[i].name = h5k_msg_strndup((const uint8_t *)name, strlen(name));
+    if (!efl.e[i].name) {
+      rc = h5k_err_nomem();
+      goto done;
+    }
+    efl.n = i + 1;
+    if (efl.e[i].size == H5K_UNLIMITED && i + 1 != nused) {
+      rc = corrupt("external file list message: slot %u of %u is unlimited but not the last", i, nused);
+      goto done;
+    }
+  }
+  *out = efl;
+  efl.e = NULL;
+  efl.n = 0;
+done:
+  h5k_efl_clear(&efl);
+  h5k_lheap_free(&heap);
+  return rc;
+}
