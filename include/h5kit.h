@@ -158,6 +158,10 @@ struct h5k_datatype {
   /* array */
   unsigned rank;
   uint64_t dims[32];
+  /* Set on the root of a type read from a dataset or attribute whose datatype is a committed
+   * (named) datatype: the object header address of that datatype. */
+  int committed;
+  h5k_addr committed_addr;
 };
 
 H5K_API void h5k_datatype_free(h5k_datatype *t);

@@ -22,6 +22,16 @@ enum { CLI_OK = 0, CLI_FAIL = 1 };
 /* Subcommands: each takes the arguments after its own name (argv[0] is the subcommand name)
  * and returns the process exit status. */
 int cmd_ls(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_chunks(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+
+/* Open FILE#PATH (NOMAD addressing) and the dataset it names, with `nthreads` decode threads
+ * (0: default). On failure prints one line "h5kit CMD: ..." and returns < 0. (get.c) */
+int get_open_target(h5k_file **out_file, h5k_dataset **out_dset, const char *cmd, const char *target,
+                    unsigned nthreads);
+/* "h5kit CMD: MESSAGE" as one line on stderr (control characters become '?'). (get.c) */
+void get_cmd_error(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
 
 /* Print "h5kit: MESSAGE" as one line on stderr. Control characters in the formatted message
  * are replaced by '?' so the message stays on one line. */

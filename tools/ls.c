@@ -13,12 +13,18 @@
  *                | KIND, same as FIRST_PATH | Soft Link {TARGET} | External Link {FILE//PATH}
  *
  * A missing object prints NAME, then "**NOT FOUND**" right-aligned in the remaining columns,
- * then one space and no newline, and the tool exits 1 at once. */
+ * then one space and no newline, and the tool exits 1 at once.
+ *
+ * With -v (as h5ls -v): 'Opened "FILE" with sec2 driver.' before each file's listing, maximum
+ * dimensions always shown ("{10/10}"), and after each object's line the details described at
+ * list_verbose (attributes, Location, Links, Modified, Chunks, Storage, Filter-N, Type); a type
+ * that is a committed datatype gets h5ls's "shared-FILENO:ADDR " prefix. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -100,6 +106,8 @@ typedef struct ls_run {
   const char *fname;  /* file part of the argument (printed when show_file) */
   int show_file;      /* several arguments: names are printed as "FILE/NAME" */
   int recursive;      /* -r: descend into groups and print full names */
+  int verbose;        /* -v: attributes, location, storage and type of each object */
+  unsigned long fileno; /* -v: h5ls's file number (counts the files opened so far) */
   size_t name_start;  /* bytes of a full name not printed */
   seen_set seen;
   char reason[512];   /* why the listing failed */
@@ -171,7 +179,7 @@ static void put_as_format(FILE *out, const char *s)
   }
 }
 
-static void put_dataspace(FILE *out, const h5k_dataspace *sp)
+static void put_dataspace(FILE *out, const h5k_dataspace *sp, int verbose)
 {
   fputs(" {", out);
   if (sp->kind == H5K_SPACE_SCALAR) {
@@ -183,11 +191,398 @@ static void put_dataspace(FILE *out, const h5k_dataspace *sp)
       fprintf(out, "%s%" PRIu64, i ? ", " : "", sp->dims[i]);
       if (sp->maxdims[i] == H5K_UNLIMITED)
         fputs("/Inf", out);
-      else if (sp->maxdims[i] != sp->dims[i])
+      else if (sp->maxdims[i] != sp->dims[i] || verbose)
         fprintf(out, "/%" PRIu64, sp->maxdims[i]);
     }
   }
   putc('}', out);
+}
+
+/* ---- -v: details of one object, as h5ls -v prints them ---------------------------------------
+ *
+ * After the object's line: its attributes in name order ("Attribute: NAME SPACE" and the type),
+ * "Location: FILENO:ADDR" (h5ls's file number counts the files opened so far, from 1; ADDR is
+ * the object header address relative to the base), "Links: N", "Modified: TIME" (local time,
+ * when the header stores one), then for datasets "Chunks:", "Storage:", "Filter-N:" and "Type:",
+ * for named datatypes "Type:". Types are described in h5ls's own words (put_type). */
+
+static const char *order_word(int big_endian)
+{
+  return big_endian == H5K_BYTE_ORDER_VAX ? " mixed-endian" : big_endian ? " big-endian" : " little-endian";
+}
+
+/* Equal to the native type libhdf5 compares against: little-endian, no offset, full precision,
+ * zero padding. */
+static int plain_le(const h5k_datatype *t)
+{
+  return t->big_endian == 0 && t->bit_offset == 0 && t->precision == 8 * t->size && t->lo_pad == 0 &&
+         t->hi_pad == 0;
+}
+
+/* "(N bits of precision beginning at bit M)" and the padding, when precision < size. */
+static void put_precision(FILE *out, const h5k_datatype *t, int ind)
+{
+  uint64_t bits = 8 * t->size;
+  if (t->precision == bits) return;
+  fprintf(out, "\n%*s(%" PRIu32 " bit%s of precision beginning at bit %" PRIu32 ")", ind, "", t->precision,
+          t->precision == 1 ? "" : "s", t->bit_offset);
+  const char *lo = t->bit_offset > 0 ? (t->lo_pad ? "one" : "zero") : NULL;
+  const char *hi = (uint64_t)t->bit_offset + t->precision < bits ? (t->hi_pad ? "one" : "zero") : NULL;
+  if (!lo && !hi) return;
+  fprintf(out, "\n%*s(", ind, "");
+  if (lo) fprintf(out, "%" PRIu32 " %s bit%s at bit 0", t->bit_offset, lo, t->bit_offset == 1 ? "" : "s");
+  if (lo && hi) fputs(", ", out);
+  if (hi) {
+    uint64_t n = bits - (t->bit_offset + t->precision);
+    fprintf(out, "%" PRIu64 " %s bit%s at bit %" PRIu64, n, hi, n == 1 ? "" : "s", bits - n);
+  }
+  putc(')', out);
+}
+
+static void put_type(FILE *out, const h5k_datatype *t, int ind);
+
+/* The size libhdf5 reports for a dataset's or attribute's type: the type as it would be in
+ * memory, where a variable-length string is a char* (8 bytes) and a variable-length sequence an
+ * hvl_t (16), and compounds holding them shrink or grow (members after a changed one move by
+ * the accumulated change). Other types keep their file size. */
+static uint64_t mem_size(const h5k_datatype *t, int depth)
+{
+  if (depth > 64) return t->size;
+  switch (t->cls) {
+  case H5K_CLASS_VLEN:
+    return t->vlen_type == H5K_VLEN_STRING ? 8 : 16;
+  case H5K_CLASS_ARRAY: {
+    uint64_t n = 1;
+    for (unsigned i = 0; i < t->rank && i < 32; i++) n *= t->dims[i];
+    return t->base ? n * mem_size(t->base, depth + 1) : t->size;
+  }
+  case H5K_CLASS_COMPOUND: {
+    int64_t change = 0;
+    for (size_t i = 0; i < t->nmembers; i++)
+      if (t->members[i].type)
+        change += (int64_t)mem_size(t->members[i].type, depth + 1) - (int64_t)t->members[i].type->size;
+    return (uint64_t)((int64_t)t->size + change);
+  }
+  default:
+    return t->size;
+  }
+}
+
+static void put_int_type(FILE *out, const h5k_datatype *t, int ind)
+{
+  static const char *const names[2][4] = {
+      {"native unsigned char", "native unsigned short", "native unsigned int", "native unsigned long"},
+      {"native signed char", "native short", "native int", "native long"}};
+  int k = t->size == 1 ? 0 : t->size == 2 ? 1 : t->size == 4 ? 2 : t->size == 8 ? 3 : -1;
+  if (k >= 0 && plain_le(t)) {
+    fputs(names[t->is_signed ? 1 : 0][k], out);
+    return;
+  }
+  fprintf(out, "%" PRIu64 "-bit%s%s integer", 8 * t->size, t->size > 1 ? order_word(t->big_endian) : "",
+          t->is_signed ? "" : " unsigned");
+  put_precision(out, t, ind);
+}
+
+static int ieee_fields(const h5k_datatype *t)
+{
+  if (t->size == 4)
+    return t->sign_location == 31 && t->exp_location == 23 && t->exp_size == 8 && t->mantissa_location == 0 &&
+           t->mantissa_size == 23 && t->exp_bias == 127;
+  if (t->size == 8)
+    return t->sign_location == 63 && t->exp_location == 52 && t->exp_size == 11 && t->mantissa_location == 0 &&
+           t->mantissa_size == 52 && t->exp_bias == 1023;
+  return 0;
+}
+
+static void put_float_type(FILE *out, const h5k_datatype *t, int ind)
+{
+  static const char *const norms[] = {", no normalization", ", msb always set", ", msb implied",
+                                      ", unknown normalization"};
+  int standard = ieee_fields(t) && t->mantissa_norm == 2 && t->bit_offset == 0 && t->precision == 8 * t->size &&
+                 t->lo_pad == 0 && t->hi_pad == 0 && t->internal_pad == 0;
+  if (standard && t->big_endian == 0) {
+    fputs(t->size == 4 ? "native float" : "native double", out);
+    return;
+  }
+  if (standard && t->big_endian == 1) {
+    fprintf(out, "IEEE %" PRIu64 "-bit big-endian float", 8 * t->size);
+    return;
+  }
+  fprintf(out, "%" PRIu64 "-bit%s floating-point", 8 * t->size, t->size > 1 ? order_word(t->big_endian) : "");
+  put_precision(out, t, ind);
+  fprintf(out, "\n%*s(significant for %" PRIu32 " bit%s at bit %" PRIu32 "%s)", ind, "", t->mantissa_size,
+          t->mantissa_size == 1 ? "" : "s", t->mantissa_location, norms[t->mantissa_norm & 3]);
+  fprintf(out, "\n%*s(exponent for %" PRIu32 " bit%s at bit %" PRIu32 ", bias is 0x%" PRIx32 ")", ind, "",
+          t->exp_size, t->exp_size == 1 ? "" : "s", t->exp_location, t->exp_bias);
+  fprintf(out, "\n%*s(sign bit at %" PRIu32 ")", ind, "", t->sign_location);
+  if ((uint64_t)1 + t->exp_size + t->mantissa_size < t->precision)
+    fprintf(out, "\n%*s(internal padding bits are %s)", ind, "", t->internal_pad ? "one" : "zero");
+}
+
+static void put_string_type(FILE *out, const h5k_datatype *t, int variable)
+{
+  static const char *const pads[] = {"null-terminated", "null-padded", "space-padded"};
+  const char *pad = t->str_pad <= 2 ? pads[t->str_pad] : "unknown-format";
+  const char *cset = t->charset == H5K_CSET_ASCII ? "ASCII" : t->charset == H5K_CSET_UTF8 ? "UTF-8"
+                                                                                           : "unknown-character-set";
+  if (variable)
+    fputs("variable-length", out);
+  else
+    fprintf(out, "%" PRIu64 "-byte", t->size);
+  fprintf(out, " %s %s string", pad, cset);
+}
+
+static void put_enum_type(FILE *out, const h5k_datatype *t, int ind)
+{
+  const h5k_datatype *b = t->base;
+  fputs("enum ", out);
+  if (b) put_type(out, b, ind + 4);
+  fputs(" {", out);
+  for (size_t i = 0; i < t->nmembers; i++) {
+    fprintf(out, "\n%*s", ind + 4, "");
+    size_t n = cli_put_escaped(out, t->members[i].name ? t->members[i].name : "", 1);
+    fprintf(out, "%*s = ", n < 16 ? (int)(16 - n) : 0, "");
+    if (!b || !t->enum_values || b->size == 0 || b->size > 8) {
+      fputs("?", out);
+      continue;
+    }
+    const uint8_t *v = t->enum_values + i * b->size;
+    uint64_t u = 0;
+    for (size_t k = 0; k < b->size; k++) {
+      size_t byte = b->big_endian ? b->size - 1 - k : k;
+      u |= (uint64_t)v[byte] << (8 * k);
+    }
+    if (b->is_signed) {
+      if (b->size < 8 && (u >> (8 * b->size - 1)) & 1) u |= ~UINT64_C(0) << (8 * b->size);
+      fprintf(out, "%" PRId64, (int64_t)u);
+    } else {
+      fprintf(out, "%" PRIu64, u);
+    }
+  }
+  if (t->nmembers == 0) fprintf(out, "\n%*s <empty>", ind + 4, "");
+  fprintf(out, "\n%*s}", ind, "");
+}
+
+static void put_type(FILE *out, const h5k_datatype *t, int ind)
+{
+  switch (t->cls) {
+  case H5K_CLASS_INTEGER:
+    put_int_type(out, t, ind);
+    return;
+  case H5K_CLASS_FLOAT:
+    put_float_type(out, t, ind);
+    return;
+  case H5K_CLASS_COMPOUND: {
+    /* offsets and size as libhdf5 reports them (see mem_size) */
+    int64_t change = 0;
+    uint64_t size = mem_size(t, 0);
+    fputs("struct {", out);
+    for (size_t i = 0; i < t->nmembers; i++) {
+      const h5k_datatype *m = t->members[i].type;
+      fprintf(out, "\n%*s\"", ind + 4, "");
+      size_t n = cli_put_escaped(out, t->members[i].name ? t->members[i].name : "", 0);
+      fprintf(out, "\"%*s +%-4" PRIu64 " ", n < 16 ? (int)(16 - n) : 0, "",
+              (uint64_t)((int64_t)t->members[i].offset + change));
+      if (m) {
+        put_type(out, m, ind + 4);
+        change += (int64_t)mem_size(m, 0) - (int64_t)m->size;
+      }
+    }
+    fprintf(out, "\n%*s} %" PRIu64 " byte%s", ind, "", size, size == 1 ? "" : "s");
+    return;
+  }
+  case H5K_CLASS_ENUM:
+    put_enum_type(out, t, ind);
+    return;
+  case H5K_CLASS_STRING:
+    put_string_type(out, t, 0);
+    return;
+  case H5K_CLASS_REFERENCE:
+    if (t->ref_type == H5K_REF_OBJECT)
+      fputs("object reference", out);
+    else if (t->ref_type == H5K_REF_REGION)
+      fputs("dataset region reference", out);
+    else
+      fprintf(out, "%" PRIu64 "-byte unknown reference", t->size);
+    return;
+  case H5K_CLASS_VLEN:
+    if (t->vlen_type == H5K_VLEN_STRING) {
+      put_string_type(out, t, 1);
+    } else {
+      fprintf(out, "variable length of\n%*s", ind + 4, "");
+      if (t->base) put_type(out, t->base, ind + 4);
+    }
+    return;
+  case H5K_CLASS_ARRAY:
+    if (t->rank == 0) fputs(" [SCALAR]\n", out);
+    for (unsigned i = 0; i < t->rank && i < 32; i++) fprintf(out, "%s%" PRIu64, i ? "," : "[", t->dims[i]);
+    if (t->rank) putc(']', out);
+    putc(' ', out);
+    if (t->base) put_type(out, t->base, ind + 4);
+    return;
+  case H5K_CLASS_OPAQUE:
+    fprintf(out, "%" PRIu64 "-byte opaque type", t->size);
+    fprintf(out, "\n%*s(tag = \"", ind, "");
+    cli_put_escaped(out, t->tag ? t->tag : "", 0);
+    fputs("\")", out);
+    return;
+  case H5K_CLASS_BITFIELD:
+    if ((t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8) && plain_le(t)) {
+      fprintf(out, "native %" PRIu64 "-bit field", 8 * t->size);
+      return;
+    }
+    fprintf(out, "%" PRIu64 "-bit%s bitfield", 8 * t->size, t->size > 1 ? order_word(t->big_endian) : "");
+    put_precision(out, t, ind);
+    return;
+  default:
+    fprintf(out, "%" PRIu64 "-byte class-%u unknown", t->size, (unsigned)t->cls);
+    return;
+  }
+}
+
+static int attr_cb(void *ud, const h5k_attr *a)
+{
+  ls_run *r = ud;
+  FILE *out = r->out;
+  fputs("    Attribute: ", out);
+  cli_put_escaped(out, a->name ? a->name : "", 1);
+  if (a->space->kind == H5K_SPACE_SCALAR) {
+    fputs(" scalar\n", out);
+  } else if (a->space->kind == H5K_SPACE_NULL) {
+    fputs(" null\n", out);
+  } else {
+    fputs(" {", out);
+    for (unsigned i = 0; i < a->space->rank && i < H5K_MAX_DIMS; i++)
+      fprintf(out, "%s%" PRIu64, i ? ", " : "", a->space->dims[i]);
+    fputs("}\n", out);
+  }
+  fputs("        Type:      ", out);
+  if (a->type->committed) fprintf(out, "shared-%lu:%" PRIu64 " ", r->fileno, a->type->committed_addr);
+  put_type(out, a->type, 15);
+  putc('\n', out);
+  return 0;
+}
+
+typedef struct storage_sum {
+  uint64_t bytes;
+} storage_sum;
+
+static int sum_chunk(void *ud, const h5k_chunk_info *c)
+{
+  ((storage_sum *)ud)->bytes += c->size;
+  return 0;
+}
+
+static const char *builtin_filter_name(unsigned id)
+{
+  switch (id) {
+  case H5K_FILTER_DEFLATE: return "deflate";
+  case H5K_FILTER_SHUFFLE: return "shuffle";
+  case H5K_FILTER_FLETCHER32: return "fletcher32";
+  case H5K_FILTER_SZIP: return "szip";
+  case H5K_FILTER_NBIT: return "nbit";
+  case H5K_FILTER_SCALEOFFSET: return "scaleoffset";
+  default: return "method";
+  }
+}
+
+static int list_dataset_verbose(ls_run *r, const h5k_object_info *info)
+{
+  FILE *out = r->out;
+  h5k_dataset *d = NULL;
+  h5k_dataset_info di;
+  int rc = h5k_dataset_open(&d, r->f, info->addr);
+  if (rc < 0) return fail(r, rc);
+  rc = h5k_dataset_get_info(&di, d);
+  if (rc < 0) {
+    fail(r, rc);
+    goto done;
+  }
+  const h5k_datatype *t = di.type;
+  uint64_t esize = mem_size(t, 0); /* libhdf5 reports the in-memory size */
+  int vlen_string = t->cls == H5K_CLASS_VLEN && t->vlen_type == H5K_VLEN_STRING;
+  if (di.layout == H5K_LAYOUT_CHUNKED) {
+    uint64_t total = esize;
+    fputs("    Chunks:    {", out);
+    for (unsigned i = 0; i < di.chunk_rank && i < H5K_MAX_DIMS; i++) {
+      fprintf(out, "%s%" PRIu64, i ? ", " : "", di.chunk_dims[i]);
+      total *= di.chunk_dims[i];
+    }
+    fprintf(out, "} %" PRIu64 " bytes\n", total);
+  }
+  /* Storage: logical = elements x type size, allocated = bytes stored */
+  uint64_t npoints = 1, used = 0;
+  if (di.space->kind == H5K_SPACE_NULL) npoints = 0;
+  for (unsigned i = 0; di.space->kind == H5K_SPACE_SIMPLE && i < di.space->rank; i++) npoints *= di.space->dims[i];
+  if (di.layout == H5K_LAYOUT_CHUNKED) {
+    storage_sum sum = {0};
+    rc = h5k_dataset_chunk_iterate(d, sum_chunk, &sum);
+    if (rc < 0) {
+      fail(r, rc);
+      goto done;
+    }
+    used = sum.bytes;
+  } else if (di.layout == H5K_LAYOUT_CONTIGUOUS) {
+    used = di.storage_addr != H5K_ADDR_UNDEF ? di.storage_size : 0;
+  } else {
+    used = di.storage_size;
+  }
+  fputs("    Storage:   ", out);
+  if ((t->cls == H5K_CLASS_VLEN && !vlen_string) || t->cls == H5K_CLASS_REFERENCE) {
+    fputs("information not available", out);
+  } else {
+    uint64_t total = npoints * esize;
+    fprintf(out, "%" PRIu64 " logical byte%s, %" PRIu64 " allocated byte%s", total, total == 1 ? "" : "s", used,
+            used == 1 ? "" : "s");
+    if (used > 0) fprintf(out, ", %1.2f%% utilization", ((double)total * 100.0) / (double)used);
+  }
+  putc('\n', out);
+  for (size_t i = 0; i < di.nfilters; i++) {
+    const h5k_filter_desc *fd = &di.filters[i];
+    char label[32];
+    snprintf(label, sizeof label, "Filter-%zu:", i);
+    fprintf(out, "    %-10s %s-%u %s {", label, fd->name && fd->name[0] ? fd->name : builtin_filter_name(fd->id),
+            fd->id, (fd->flags & 1) ? "OPT" : "");
+    for (size_t k = 0; k < fd->ncd && k < 20; k++) fprintf(out, "%s%" PRIu32, k ? ", " : "", fd->cd[k]);
+    fputs("}\n", out);
+  }
+  fputs("    Type:      ", out);
+  if (t->committed) fprintf(out, "shared-%lu:%" PRIu64 " ", r->fileno, t->committed_addr);
+  put_type(out, t, 15);
+  putc('\n', out);
+  rc = 0;
+done:
+  h5k_dataset_close(d);
+  return rc;
+}
+
+static int list_verbose(ls_run *r, const h5k_object_info *info)
+{
+  FILE *out = r->out;
+  int rc = h5k_attr_iterate(r->f, info->addr, H5K_ORDER_NAME, attr_cb, r);
+  if (rc < 0) return fail(r, rc);
+  fprintf(out, "    Location:  %lu:%" PRIu64 "\n", r->fileno, info->addr);
+  fprintf(out, "    Links:     %" PRIu32 "\n", info->refcount);
+  /* libhdf5 1.10 reports a time only from version 2 object headers (their own time fields);
+   * the modification time message of a version 1 header is not shown by h5ls. */
+  if (info->header_version >= 2 && info->mtime > 0) {
+    time_t tt = (time_t)info->mtime;
+    struct tm tmv;
+    char buf[128];
+    if (localtime_r(&tt, &tmv) && strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tmv) > 0)
+      fprintf(out, "    Modified:  %s\n", buf);
+  }
+  if (info->type == H5K_OBJ_DATASET) return list_dataset_verbose(r, info);
+  if (info->type == H5K_OBJ_DATATYPE) {
+    h5k_datatype *t = NULL;
+    rc = h5k_object_get_datatype(&t, r->f, info->addr);
+    if (rc < 0) return fail(r, rc);
+    fprintf(out, "    Type:      shared-%lu:%" PRIu64 " ", r->fileno, info->addr);
+    put_type(out, t, 15);
+    putc('\n', out);
+    h5k_datatype_free(t);
+  }
+  return 0;
 }
 
 /* One object reached by a hard link (or the starting object). */
@@ -204,9 +599,10 @@ static int list_obj(ls_run *r, const char *full, const h5k_object_info *info, co
     fputs(", same as ", r->out);
     cli_put_escaped(r->out, first, 1);
   } else if (info->type == H5K_OBJ_DATASET) {
-    put_dataspace(r->out, &info->space);
+    put_dataspace(r->out, &info->space, r->verbose);
   }
   putc('\n', r->out);
+  if (r->verbose && !first) return list_verbose(r, info);
   return 0;
 }
 
@@ -535,6 +931,8 @@ static void ls_usage(FILE *out)
           "\n"
           "options:\n"
           "  -r, --recursive  list whole subtrees, with full names\n"
+          "  -v, --verbose    also print attributes, location, link count, modification\n"
+          "                   time, storage, filters and type of each object (as h5ls -v)\n"
           "  -h, --help       show this help and exit\n"
           "  --               end of options\n"
           "\n"
@@ -544,7 +942,8 @@ static void ls_usage(FILE *out)
 
 int cmd_ls(int argc, char **argv)
 {
-  static int recursive; /* CLI configuration (the CLI is single-threaded) */
+  static int recursive, verbose; /* CLI configuration (the CLI is single-threaded) */
+  unsigned long fileno = 0;
   int argi, status = CLI_OK, show_root = 0;
 
   for (argi = 1; argi < argc && argv[argi][0] == '-'; argi++) {
@@ -557,6 +956,8 @@ int cmd_ls(int argc, char **argv)
       return cli_finish_stdout(CLI_OK);
     } else if (!strcmp(a, "--recursive")) {
       recursive = 1;
+    } else if (!strcmp(a, "--verbose")) {
+      verbose = 1;
     } else if (a[1] == '-') {
       cli_error("ls: unknown option '%s' (try 'h5kit ls --help')", a);
       return CLI_FAIL;
@@ -566,6 +967,8 @@ int cmd_ls(int argc, char **argv)
       for (const char *s = a + 1; *s; s++) {
         if (*s == 'r') {
           recursive = 1;
+        } else if (*s == 'v') {
+          verbose = 1;
         } else if (*s == 'h' || *s == '?') {
           ls_usage(stdout);
           return cli_finish_stdout(CLI_OK);
@@ -597,6 +1000,9 @@ int cmd_ls(int argc, char **argv)
       continue;
     }
     r.out = stdout;
+    r.verbose = verbose;
+    r.fileno = ++fileno;
+    if (verbose) printf("Opened \"%s\" with sec2 driver.\n", fname);
     r.fname = fname;
     r.show_file = show_file;
     r.recursive = recursive;

@@ -166,7 +166,14 @@ static void usage(FILE *out)
           "\n"
           "commands:\n"
           "  ls [-r] FILE[/PATH]...   list groups, datasets, named types and links\n"
-          "                           (output identical to h5ls); see 'h5kit ls --help'\n");
+          "                           (output identical to h5ls); see 'h5kit ls --help'\n"
+          "  get FILE#PATH [--slice S] [--format raw|npy|csv] [-o OUT]\n"
+          "                           read a dataset or a slice of it; see 'h5kit get --help'\n"
+          "  chunks FILE#PATH         list a chunked dataset's chunks (offset, address, size,\n"
+          "                           filter mask)\n"
+          "  dump [-H] [-A] [-d PATH]... FILE\n"
+          "                           print structure and values (output identical to\n"
+          "                           h5dump); see 'h5kit dump --help'\n");
 }
 
 int main(int argc, char **argv)
@@ -184,6 +191,9 @@ int main(int argc, char **argv)
     return cli_finish_stdout(CLI_OK);
   }
   if (!strcmp(argv[1], "ls")) return cmd_ls(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "dump")) return cmd_dump(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "get")) return cmd_get(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "chunks")) return cmd_chunks(argc - 1, argv + 1);
   cli_error("unknown command '%s' (try 'h5kit --help')", argv[1]);
   return CLI_FAIL;
 }

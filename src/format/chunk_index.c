@@ -28,7 +28,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "format/btree1.h"
 #include "format/btree2.h"
@@ -368,7 +367,6 @@ static int arr_cb(void *vud, uint64_t idx, const uint8_t *elem) {
     return corrupt("%s: chunk %llu allocated beyond the dataset's %llu chunks", u->what, (unsigned long long)idx,
                    (unsigned long long)u->gr->total);
   grid_unlinear(rec.scaled, u->gr, idx);
-  if (getenv("H5K_DBG")) fprintf(stderr, "DBG %llu %llu\n", (unsigned long long)idx, (unsigned long long)rec.addr);
   TRY(check_rec(u->f, &rec, u->what));
   return u->cb(u->ud, &rec);
 }

@@ -25,9 +25,11 @@
  *   5  1  client ID                       5  1  client ID
  *   6  O  header address                  6  O  header address
  *   .  A  block offset                    .  A  block offset (first element, not counting the
- *   .     page bitmaps, when its data                index block's)
+ *   .     page bitmap, when its data                 index block's)
  *         blocks are paged: ndblks x      .     elements (n x E), unless paged
  *         ceil(npages / 8) bytes          .  4  checksum
+ *         holding one bit array: page p of
+ *         data block d is bit d x npages + p
  *   .     data block addresses (ndblks x O)
  *   .  4  checksum
  * A paged data block (n > 2^page bits) is followed by n / 2^page bits pages, each of 2^page
@@ -208,9 +210,10 @@ static int check_block_off(const uint8_t *buf, const h5k_fctx *f, const h5k_earr
 static int page_init(const uint8_t *bitmap, uint64_t p) { return (bitmap[p / 8] & (0x80u >> (p % 8))) != 0; }
 
 /* Walk one data block of level s at addr whose first element is array index `first`.
- * bitmap: the block's page bitmap when paged (from the super block), NULL otherwise. */
+ * bitmap: when paged, the super block's page bitmap, in which this block's pages are bits
+ * bit0, bit0 + 1, ...; NULL otherwise. */
 static int walk_dblk(const h5k_fctx *f, const h5k_earray_hdr *h, unsigned s, uint64_t addr, uint64_t first,
-                     const uint8_t *bitmap, uint64_t *budget, h5k_earray_cb cb, void *ud) {
+                     const uint8_t *bitmap, uint64_t bit0, uint64_t *budget, h5k_earray_cb cb, void *ud) {
   uint64_t len, page_len, page_n = UINT64_C(1) << h->page_bits;
   uint8_t *buf = NULL, *page = NULL;
   size_t hdr = 6 + (size_t)f->so + h->arr_off_size;
@@ -227,7 +230,7 @@ static int walk_dblk(const h5k_fctx *f, const h5k_earray_hdr *h, unsigned s, uin
   }
   for (uint64_t p = 0; p < dblk_npages(h, s) && rc == 0; p++) {
     uint64_t paddr;
-    if (!page_init(bitmap, p)) continue;
+    if (!page_init(bitmap, bit0 + p)) continue;
     if (ck_mul64(p, page_len, &paddr) || ck_add64(paddr, addr + len, &paddr)) {
       rc = corrupt("extensible array data block at address %llu: page address overflows", (unsigned long long)addr);
       goto done;
@@ -271,12 +274,12 @@ int h5k_earray_iterate(const h5k_fctx *f, const h5k_earray_hdr *h, h5k_earray_cb
                      (unsigned long long)h->addr);
         goto done;
       }
-      rc = walk_dblk(f, h, s, a, h->idx_blk_elmts + h->sblk_start[s] + d * h->sblk_dblk_n[s], NULL, &budget, cb, ud);
+      rc = walk_dblk(f, h, s, a, h->idx_blk_elmts + h->sblk_start[s] + d * h->sblk_dblk_n[s], NULL, 0, &budget, cb, ud);
     }
   }
   /* Levels with a super block. */
   for (unsigned s = h->iblk_nsblks; s < h->nsblks && rc == 0; s++) {
-    uint64_t a = rd_addr(&c, f), len, bm_each = 0;
+    uint64_t a = rd_addr(&c, f), len, bm_len = 0;
     h5k_cur sc;
     if (c.err) {
       rc = corrupt("extensible array index block at address %llu truncated", (unsigned long long)h->iblk_addr);
@@ -289,14 +292,15 @@ int h5k_earray_iterate(const h5k_fctx *f, const h5k_earray_hdr *h, h5k_earray_cb
     if (rc < 0) goto done;
     rc = check_block_off(sb, f, h, h->sblk_start[s], "extensible array super block", a);
     if (rc < 0) goto done;
-    if (dblk_paged(h, s)) bm_each = (dblk_npages(h, s) + 7) / 8;
+    if (dblk_paged(h, s)) bm_len = h->sblk_ndblks[s] * ((dblk_npages(h, s) + 7) / 8);
     cur_init(&sc, sb, (size_t)len);
-    cur_skip(&sc, 6 + (size_t)f->so + h->arr_off_size + (size_t)(bm_each * h->sblk_ndblks[s]));
+    cur_skip(&sc, 6 + (size_t)f->so + h->arr_off_size + (size_t)bm_len);
     for (uint64_t d = 0; d < h->sblk_ndblks[s] && rc == 0; d++) {
       uint64_t da = rd_addr(&sc, f);
-      const uint8_t *bm = bm_each ? sb + 6 + f->so + h->arr_off_size + d * bm_each : NULL;
+      const uint8_t *bm = bm_len ? sb + 6 + f->so + h->arr_off_size : NULL;
       if (!addr_defined(da)) continue;
-      rc = walk_dblk(f, h, s, da, h->idx_blk_elmts + h->sblk_start[s] + d * h->sblk_dblk_n[s], bm, &budget, cb, ud);
+      rc = walk_dblk(f, h, s, da, h->idx_blk_elmts + h->sblk_start[s] + d * h->sblk_dblk_n[s], bm,
+                     d * dblk_npages(h, s), &budget, cb, ud);
     }
     free(sb);
     sb = NULL;
@@ -347,7 +351,7 @@ int h5k_earray_get(uint8_t *out, const h5k_fctx *f, const h5k_earray_hdr *h, uin
       goto done;
     }
   } else {
-    uint64_t saddr, bm_each = 0;
+    uint64_t saddr, bm_len = 0;
     h5k_cur sc;
     cur_skip(&c, ((size_t)h->ndblk_addrs + (s - h->iblk_nsblks)) * f->so);
     saddr = rd_addr(&c, f);
@@ -362,11 +366,11 @@ int h5k_earray_get(uint8_t *out, const h5k_fctx *f, const h5k_earray_hdr *h, uin
     if (rc < 0) goto done;
     rc = check_block_off(sb, f, h, h->sblk_start[s], "extensible array super block", saddr);
     if (rc < 0) goto done;
-    if (dblk_paged(h, s)) bm_each = (dblk_npages(h, s) + 7) / 8;
+    if (dblk_paged(h, s)) bm_len = h->sblk_ndblks[s] * ((dblk_npages(h, s) + 7) / 8);
     cur_init(&sc, sb, (size_t)len);
-    cur_skip(&sc, 6 + (size_t)f->so + h->arr_off_size + (size_t)(bm_each * h->sblk_ndblks[s] + d * f->so));
+    cur_skip(&sc, 6 + (size_t)f->so + h->arr_off_size + (size_t)(bm_len + d * f->so));
     daddr = rd_addr(&sc, f);
-    if (bm_each) bitmap = sb + 6 + f->so + h->arr_off_size + d * bm_each;
+    if (bm_len) bitmap = sb + 6 + f->so + h->arr_off_size;
   }
   if (c.err) {
     rc = corrupt("extensible array index block at address %llu truncated", (unsigned long long)h->iblk_addr);
@@ -385,7 +389,7 @@ int h5k_earray_get(uint8_t *out, const h5k_fctx *f, const h5k_earray_hdr *h, uin
     memcpy(out, db + 6 + f->so + h->arr_off_size + e * h->elem_size, h->elem_size);
   } else {
     uint64_t p = e >> h->page_bits, paddr;
-    if (!page_init(bitmap, p)) {
+    if (!page_init(bitmap, d * dblk_npages(h, s) + p)) {
       rc = h5k_err(H5K_ENOTFOUND, "extensible array at address %llu: page of element %llu not initialised",
                    (unsigned long long)h->addr, (unsigned long long)idx);
       goto done;

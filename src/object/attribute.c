@@ -167,15 +167,20 @@ static int deliver_one(const h5k_fctx *f, const attr_item *it, h5k_attr_cb cb, v
   const uint8_t *tp, *sp;
   size_t tl, sl;
   h5k_datatype *type = NULL;
+  uint64_t committed = H5K_ADDR_UNDEF;
   h5k_dataspace space;
   h5k_attr a;
   int rc;
   memset(&am, 0, sizeof am);
   TRY(split(&am, &owned, f, it));
-  rc = h5k_msg_unshare(&tp, &tl, &towned, NULL, f, H5K_MSG_DATATYPE, am.type_bytes, am.type_len, am.type_shared);
+  rc = h5k_msg_unshare(&tp, &tl, &towned, &committed, f, H5K_MSG_DATATYPE, am.type_bytes, am.type_len, am.type_shared);
   if (rc < 0) goto done;
   rc = h5k_decode_datatype(&type, NULL, tp, tl, f);
   if (rc < 0) goto done;
+  if (addr_defined(committed)) {
+    type->committed = 1;
+    type->committed_addr = committed;
+  }
   rc = h5k_msg_unshare(&sp, &sl, &sowned, NULL, f, H5K_MSG_DATASPACE, am.space_bytes, am.space_len, am.space_shared);
   if (rc < 0) goto done;
   rc = h5k_decode_dataspace(&space, sp, sl, f);

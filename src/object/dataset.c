@@ -617,7 +617,7 @@ static void *worker(void *arg) {
 
 /* Indexes whose lookup costs O(1): looking up each touched chunk beats walking the index. */
 static int cheap_lookup(h5k_chunk_index ix) {
-  return ix == H5K_CHUNK_INDEX_SINGLE || ix == H5K_CHUNK_INDEX_IMPLICIT || ix == H5K_CHUNK_INDEX_FARRAY;
+  return ix == H5K_CHUNK_INDEX_SINGLE || ix == H5K_CHUNK_INDEX_IMPLICIT;
 }
 
 static int read_chunked(const h5k_dset *d, const selplan *s, uint8_t *out) {

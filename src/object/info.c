@@ -37,9 +37,14 @@ int h5k_obj_datatype(h5k_datatype **out, const h5k_fctx *f, const h5k_ohdr *oh) 
   uint8_t *owned = NULL;
   int rc;
   if (!m) return h5k_err(H5K_EINVAL, "object at %llu has no datatype", (unsigned long long)oh->addr);
-  TRY(h5k_msg_unshare(&p, &len, &owned, NULL, f, H5K_MSG_DATATYPE, m->data, m->size, (m->flags & 0x02) != 0));
+  uint64_t committed = H5K_ADDR_UNDEF;
+  TRY(h5k_msg_unshare(&p, &len, &owned, &committed, f, H5K_MSG_DATATYPE, m->data, m->size, (m->flags & 0x02) != 0));
   rc = h5k_decode_datatype(out, NULL, p, len, f);
   free(owned);
+  if (rc >= 0 && addr_defined(committed)) {
+    (*out)->committed = 1;
+    (*out)->committed_addr = committed;
+  }
   return rc;
 }
 
