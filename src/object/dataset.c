@@ -379,25 +379,36 @@ static int read_linear(const h5k_dset *d, const selplan *s, const source *src, u
   }
   last = rank - 1;
   for (int k = (int)last; k >= 0; k--) dstride[k] = k == (int)last ? 1 : dstride[k + 1] * d->space.dims[k + 1];
+  /* Runs of consecutive coordinates along the last dimension, found once for all rows. */
+  uint64_t nruns = 0, *runs = malloc((size_t)s->n[last] * 2 * sizeof *runs);
+  int rc = 0;
+  if (!runs) return h5k_err_nomem();
+  for (uint64_t i = 0; i < s->n[last];) {
+    uint64_t j = i + 1;
+    while (j < s->n[last] && s->coord[last][j] == s->coord[last][j - 1] + 1) j++;
+    runs[2 * nruns] = i;
+    runs[2 * nruns + 1] = j - i;
+    nruns++;
+    i = j;
+  }
   for (;;) {
     uint64_t base_src = 0, base_out = 0;
     for (unsigned k = 0; k < last; k++) {
       base_src += s->coord[k][idx[k]] * dstride[k];
       base_out += idx[k] * s->ostride[k];
     }
-    /* Runs along the last dimension. */
-    for (uint64_t i = 0; i < s->n[last];) {
-      uint64_t j = i + 1;
-      while (j < s->n[last] && s->coord[last][j] == s->coord[last][j - 1] + 1) j++;
-      TRY(run_add(&r, base_src + s->coord[last][i], base_out + i, j - i));
-      i = j;
+    for (uint64_t q = 0; q < nruns && rc == 0; q++) {
+      uint64_t i = runs[2 * q];
+      rc = run_add(&r, base_src + s->coord[last][i], base_out + i, runs[2 * q + 1]);
     }
+    if (rc < 0) break;
     /* Next row (odometer over all but the last dimension). */
     int k = (int)last - 1;
     while (k >= 0 && ++idx[k] == s->n[k]) idx[k--] = 0;
     if (k < 0) break;
   }
-  return run_flush(&r);
+  free(runs);
+  return rc < 0 ? rc : run_flush(&r);
 }
 
 /* ---- chunked ------------------------------------------------------------------------------------------ */
@@ -406,6 +417,7 @@ typedef struct dim_chunks {
   uint64_t n;         /* chunks touched in this dimension */
   uint64_t *idx;      /* their scaled index, ascending */
   uint64_t *lo, *hi;  /* sub-range [lo, hi) of the coordinate list inside each */
+  uint8_t *consec;    /* the coordinates of that sub-range are consecutive */
 } dim_chunks;
 
 /* One touched chunk. Its position in each dimension's touched list is the task number in
@@ -450,7 +462,8 @@ static int build_dim_chunks(dim_chunks *dc, const selplan *s, unsigned d, uint64
   dc->idx = malloc(n * sizeof *dc->idx);
   dc->lo = malloc(n * sizeof *dc->lo);
   dc->hi = malloc(n * sizeof *dc->hi);
-  if (!dc->idx || !dc->lo || !dc->hi) return h5k_err_nomem();
+  dc->consec = malloc(n);
+  if (!dc->idx || !dc->lo || !dc->hi || !dc->consec) return h5k_err_nomem();
   dc->n = 0;
   prev = UINT64_MAX;
   for (uint64_t i = 0; i < s->n[d]; i++) {
@@ -463,6 +476,8 @@ static int build_dim_chunks(dim_chunks *dc, const selplan *s, unsigned d, uint64
     dc->hi[dc->n - 1] = i + 1;
     prev = c;
   }
+  for (uint64_t t = 0; t < dc->n; t++)
+    dc->consec[t] = s->coord[d][dc->hi[t] - 1] - s->coord[d][dc->lo[t]] == dc->hi[t] - 1 - dc->lo[t];
   return 0;
 }
 
@@ -524,6 +539,7 @@ static void scatter(const chunk_job *j, const uint64_t *pos, const uint8_t *chun
     hi[k] = dc->hi[pos[k]];
     i[k] = lo[k];
   }
+  int consec = j->dc[last].consec[pos[last]];
   for (;;) {
     uint64_t bo = 0, bc = 0;
     for (unsigned k = 0; k < last; k++) {
@@ -532,7 +548,9 @@ static void scatter(const chunk_job *j, const uint64_t *pos, const uint8_t *chun
     }
     for (uint64_t x = lo[last]; x < hi[last];) {
       uint64_t y = x + 1;
-      while (y < hi[last] && s->coord[last][y] == s->coord[last][y - 1] + 1) y++;
+      if (consec) y = hi[last];
+      else
+        while (y < hi[last] && s->coord[last][y] == s->coord[last][y - 1] + 1) y++;
       uint8_t *dst = j->out + (bo + x) * es;
       if (chunk)
         memcpy(dst, chunk + (bc + s->coord[last][x] - origin[last]) * es, (size_t)(y - x) * es);
@@ -566,7 +584,43 @@ static int chunk_error(const h5k_dset *d, const uint64_t *scaled, int rc) {
   return h5k_err(rc, "dataset at %llu, chunk at (%s): %s", (unsigned long long)d->addr, where, msg);
 }
 
-static int do_task(chunk_job *j, uint64_t k) {
+/* When a whole chunk lands in the output as one contiguous piece in its own element order (e.g.
+ * one frame of a stack read in full), its element offset in the output; -1 otherwise. */
+static int64_t identity_offset(const chunk_job *j, const uint64_t *pos) {
+  const h5k_dset *d = j->d;
+  const selplan *s = j->s;
+  uint64_t off = 0;
+  int inner = 0; /* inside the first dimension whose chunk extent exceeds 1 */
+  for (unsigned k = 0; k < s->rank; k++) {
+    const dim_chunks *dc = &j->dc[k];
+    uint64_t lo = dc->lo[pos[k]], hi = dc->hi[pos[k]];
+    if (!dc->consec[pos[k]] || hi - lo != d->layout.chunk[k]) return -1;
+    if (inner && s->n[k] != d->layout.chunk[k]) return -1;
+    if (d->layout.chunk[k] > 1) inner = 1;
+    off += lo * s->ostride[k];
+  }
+  return (int64_t)off;
+}
+
+/* A worker's buffer for stored chunk bytes, reused from chunk to chunk. */
+typedef struct scratch {
+  uint8_t *buf;
+  size_t cap;
+} scratch;
+
+static int scratch_read(uint8_t **out, scratch *sc, const h5k_dset *d, uint64_t addr, uint64_t size) {
+  if (size > H5K_MAX_BLOCK) return corrupt("stored chunk of %llu bytes is implausible", (unsigned long long)size);
+  if (size > sc->cap) {
+    uint8_t *n = realloc(sc->buf, (size_t)size);
+    if (!n) return h5k_err_nomem();
+    sc->buf = n;
+    sc->cap = (size_t)size;
+  }
+  *out = sc->buf;
+  return fctx_read(d->env.f, addr, sc->buf, (size_t)size, "chunk");
+}
+
+static int do_task(chunk_job *j, uint64_t k, scratch *sc) {
   const h5k_dset *d = j->d;
   const task *t = &j->tasks[k];
   uint64_t pos[H5K_MAX_DIMS], scaled[H5K_MAX_DIMS];
@@ -578,40 +632,49 @@ static int do_task(chunk_job *j, uint64_t k) {
     scatter(j, pos, NULL);
     return 0;
   }
-  rc = fctx_read_alloc(d->env.f, t->addr, t->size, &raw, "chunk");
-  if (rc < 0) return chunk_error(d, scaled, rc);
   if (d->pline.n > 0 && !((d->layout.flags & 1) && is_edge_chunk(d, scaled))) {
+    rc = scratch_read(&raw, sc, d, t->addr, t->size);
+    if (rc < 0) return chunk_error(d, scaled, rc);
     rc = h5k_pipeline_decode(&dec, &declen, d->env.filters, d->pline.filters, d->pline.n, t->mask, raw,
                              (size_t)t->size, (size_t)d->geom.chunk_bytes, d->esize);
-    free(raw);
     if (rc < 0) return chunk_error(d, scaled, rc);
-  } else {
-    if (t->size < d->geom.chunk_bytes) {
-      free(raw);
-      return chunk_error(d, scaled, corrupt("stored size %llu is smaller than the chunk (%llu bytes)",
-                                            (unsigned long long)t->size, (unsigned long long)d->geom.chunk_bytes));
-    }
-    dec = raw;
+    scatter(j, pos, dec);
+    free(dec);
+    return 0;
   }
-  scatter(j, pos, dec);
-  free(dec);
+  if (t->size < d->geom.chunk_bytes)
+    return chunk_error(d, scaled, corrupt("stored size %llu is smaller than the chunk (%llu bytes)",
+                                          (unsigned long long)t->size, (unsigned long long)d->geom.chunk_bytes));
+  /* Unfiltered: straight into the output when the chunk is one piece of it. */
+  {
+    int64_t off = identity_offset(j, pos);
+    if (off >= 0) {
+      rc = fctx_read(d->env.f, t->addr, j->out + (uint64_t)off * d->esize, (size_t)d->geom.chunk_bytes, "chunk");
+      return rc < 0 ? chunk_error(d, scaled, rc) : 0;
+    }
+  }
+  rc = scratch_read(&raw, sc, d, t->addr, d->geom.chunk_bytes);
+  if (rc < 0) return chunk_error(d, scaled, rc);
+  scatter(j, pos, raw);
   return 0;
 }
 
 static void *worker(void *arg) {
   chunk_job *j = arg;
+  scratch sc = {NULL, 0};
   for (;;) {
     uint64_t k;
     int rc;
     if (atomic_load(&j->stop)) break;
     k = atomic_fetch_add(&j->next, 1);
     if (k >= j->ntasks) break;
-    rc = do_task(j, k);
+    rc = do_task(j, k, &sc);
     if (rc < 0) {
       job_fail(j, rc);
       break;
     }
   }
+  free(sc.buf);
   return NULL;
 }
 
@@ -670,7 +733,9 @@ static int read_chunked(const h5k_dset *d, const selplan *s, uint8_t *out) {
   nthreads = d->env.nthreads ? d->env.nthreads : 1;
   if (nthreads > j.ntasks) nthreads = (unsigned)j.ntasks;
   if (nthreads <= 1) {
-    for (uint64_t t = 0; t < j.ntasks && rc == 0; t++) rc = do_task(&j, t);
+    scratch sc = {NULL, 0};
+    for (uint64_t t = 0; t < j.ntasks && rc == 0; t++) rc = do_task(&j, t, &sc);
+    free(sc.buf);
   } else {
     pthread_t th[256];
     unsigned started = 0;
@@ -688,6 +753,7 @@ done:
     free(j.dc[k].idx);
     free(j.dc[k].lo);
     free(j.dc[k].hi);
+    free(j.dc[k].consec);
   }
   free(j.tasks);
   pthread_mutex_destroy(&j.lock);
