@@ -129,6 +129,16 @@ int h5k_dataset_read(const h5k_dataset *ds, const h5k_selection *sel, const h5k_
     return h5k_err(H5K_EINVAL, "read buffer of %zu bytes is too small for %llu elements of %llu bytes", bufsize,
                    (unsigned long long)n, (unsigned long long)mem_type->size);
   if (ck_mul64(n, ds->d.esize, &raw_bytes) || raw_bytes > SIZE_MAX) return h5k_err_nomem();
+  /* Numbers of the same size convert in place: read straight into the caller's buffer. */
+  {
+    const h5k_datatype *ft = ds->d.type;
+    int numeric = (ft->cls == H5K_CLASS_INTEGER || ft->cls == H5K_CLASS_FLOAT) &&
+                  (mem_type->cls == H5K_CLASS_INTEGER || mem_type->cls == H5K_CLASS_FLOAT);
+    if (numeric && mem_type->size == ft->size) {
+      TRY(h5k_dataset_read_raw(ds, sel, buf, (size_t)raw_bytes));
+      return h5k_conv(buf, mem_type, buf, ft, (size_t)n, &ds->file->fc);
+    }
+  }
   raw = malloc(raw_bytes ? (size_t)raw_bytes : 1);
   if (!raw) return h5k_err_nomem();
   rc = h5k_dataset_read_raw(ds, sel, raw, (size_t)raw_bytes);
