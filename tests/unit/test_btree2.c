@@ -5,36 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "format/btree2.h"
 #include "format/fractal_heap.h"
 #include "util/error.h"
 #include "util/lookup3.h"
 #include "testutil.h"
-
-#define PY "/usr/bin/python3"
-
-/* ---- small helpers ----------------------------------------------------------------------------- */
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n) {
-  for (unsigned i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint64_t get_le(const uint8_t *p, unsigned n) {
-  uint64_t v = 0;
-  for (unsigned i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
-/* Store lookup3 of p[0..len-4) at p[len-4]. */
-static void fix_sum(uint8_t *p, size_t len) { put_le(p + len - 4, h5k_lookup3(p, len - 4, 0), 4); }
-
-static void fctx_mem(h5k_fctx *f, const uint8_t *buf, size_t len) {
-  memset(f, 0, sizeof *f);
-  f->io = h5k_io_open_memory(buf, len);
-  f->so = f->sl = 8;
-  f->eof = f->limit = len;
-  f->ext = f->driver = f->root_btree = f->root_heap = f->sohm_table = H5K_ADDR_UNDEF;
-}
 
 /* ---- hand-made tree: header at 0, one leaf at 64 holding three type-5 records ------------------ */
 
@@ -213,90 +189,6 @@ static const char *gen_script =
     "        with open(os.path.join(d, name + '.names'), 'w') as nf:\n"
     "            for n in f[name]: nf.write(n + '\\n')\n";
 
-typedef struct fixture {
-  char dir[64];
-  uint8_t *file;
-  size_t file_len;
-  uint64_t heap[2], name_bt[2], corder_bt[2];
-  char **names[2]; /* as h5py lists them */
-  size_t nnames[2];
-} fixture;
-
-static char **read_lines(const char *path, size_t *n) {
-  FILE *fp = fopen(path, "r");
-  char line[256], **v = NULL;
-  *n = 0;
-  if (!fp) return NULL;
-  while (fgets(line, sizeof line, fp)) {
-    line[strcspn(line, "\n")] = 0;
-    v = realloc(v, (*n + 1) * sizeof *v);
-    v[(*n)++] = strdup(line);
-  }
-  fclose(fp);
-  return v;
-}
-
-static int fixture_make(fixture *fx) {
-  char path[256], cmd[512];
-  FILE *fp;
-  long sz;
-  memset(fx, 0, sizeof *fx);
-  if (access(PY, X_OK) != 0 || system(PY " -c 'import h5py' 2>/dev/null") != 0) return 0;
-  strcpy(fx->dir, "/tmp/h5k_bt2_XXXXXX");
-  if (!mkdtemp(fx->dir)) return -1;
-  snprintf(path, sizeof path, "%s/gen.py", fx->dir);
-  fp = fopen(path, "w");
-  if (!fp) return -1;
-  fputs(gen_script, fp);
-  fclose(fp);
-  snprintf(cmd, sizeof cmd, PY " %s/gen.py %s", fx->dir, fx->dir);
-  if (system(cmd) != 0) return -1;
-  snprintf(path, sizeof path, "%s/manifest.txt", fx->dir);
-  fp = fopen(path, "r");
-  if (!fp) return -1;
-  for (int i = 0; i < 2; i++) {
-    char name[8];
-    unsigned long long a, b, c;
-    if (fscanf(fp, "%7s %llu %llu %llu", name, &a, &b, &c) != 4) {
-      fclose(fp);
-      return -1;
-    }
-    fx->heap[i] = a;
-    fx->name_bt[i] = b;
-    fx->corder_bt[i] = c == UINT64_MAX ? H5K_ADDR_UNDEF : c;
-    snprintf(path, sizeof path, "%s/%s.names", fx->dir, name);
-    fx->names[i] = read_lines(path, &fx->nnames[i]);
-  }
-  fclose(fp);
-  snprintf(path, sizeof path, "%s/links.h5", fx->dir);
-  fp = fopen(path, "rb");
-  if (!fp) return -1;
-  fseek(fp, 0, SEEK_END);
-  sz = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  fx->file = malloc((size_t)sz);
-  fx->file_len = (size_t)sz;
-  if (fread(fx->file, 1, (size_t)sz, fp) != (size_t)sz) {
-    fclose(fp);
-    return -1;
-  }
-  fclose(fp);
-  return 1;
-}
-
-static void fixture_free(fixture *fx) {
-  char cmd[128];
-  for (int i = 0; i < 2; i++) {
-    for (size_t k = 0; k < fx->nnames[i]; k++) free(fx->names[i][k]);
-    free(fx->names[i]);
-  }
-  free(fx->file);
-  if (fx->dir[0]) {
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", fx->dir);
-  }
-}
-
 /* Link message (spec IV.A.2.g), only as far as the name. */
 static int link_name(char *out, size_t outsz, const uint8_t *m, size_t len) {
   size_t q = 2, nlen;
@@ -350,8 +242,6 @@ static int walk_cb(void *ud, const uint8_t *rec, size_t rec_size) {
   return 0;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 typedef struct name_query {
   const h5k_fheap *heap;
   const char *name;
@@ -403,12 +293,7 @@ static int found_range(void *ud, const uint8_t *rec, size_t rec_size) {
   return 0;
 }
 
-static void free_names(walk_ud *w) {
-  for (size_t i = 0; i < w->n; i++) free(w->names[i]);
-  free(w->names);
-}
-
-static void test_real(const fixture *fx) {
+static void test_real(const dense_fixture *fx) {
   h5k_fctx f;
   h5k_bt2_hdr hd;
   h5k_fheap *heap = NULL;
@@ -453,7 +338,7 @@ static void test_real(const fixture *fx) {
     CHECK_EQ_U(same, w.n);
     free(exp);
   }
-  free_names(&w);
+  free_lines(w.names, w.n);
 
   /* Lookups by name hash. */
   for (unsigned i = 0; i < 2000; i += 97) {
@@ -490,7 +375,7 @@ static void test_real(const fixture *fx) {
     size_t same = 0;
     for (size_t i = 0; i < w.n && i < fx->nnames[1]; i++) same += strcmp(w.names[i], fx->names[1][i]) == 0;
     CHECK_EQ_U(same, fx->nnames[1]);
-    free_names(&w);
+    free_lines(w.names, w.n);
     /* The name index of o has the same names. */
     memset(&w, 0, sizeof w);
     w.heap = heap;
@@ -498,7 +383,7 @@ static void test_real(const fixture *fx) {
     w.order_ok = 1;
     CHECK_EQ_U(h5k_bt2_iterate(&f, fx->name_bt[1], 5, walk_cb, &w), 0);
     CHECK_EQ_U(w.n, 2000);
-    free_names(&w);
+    free_lines(w.names, w.n);
     h5k_fheap_close(heap);
   }
   {
@@ -518,7 +403,7 @@ static int count_cb(void *ud, const uint8_t *rec, size_t rec_size) {
 }
 
 /* Corrupted copies of the real name index. */
-static void test_real_corrupt(const fixture *fx) {
+static void test_real_corrupt(const dense_fixture *fx) {
   uint8_t *img = malloc(fx->file_len);
   h5k_fctx f;
   h5k_bt2_hdr hd;
@@ -606,10 +491,10 @@ static void test_real_corrupt(const fixture *fx) {
 }
 
 int main(void) {
-  fixture fx;
+  dense_fixture fx;
   int rc;
   test_hand_made();
-  rc = fixture_make(&fx);
+  rc = dense_fixture_make(&fx, "/tmp/h5k_bt2_XXXXXX", gen_script, 2, "links.h5");
   if (rc == 0) {
     printf("test_btree2: h5py not available at " PY "; real-file tests skipped\n");
   } else if (rc < 0) {
@@ -618,6 +503,6 @@ int main(void) {
     test_real(&fx);
     test_real_corrupt(&fx);
   }
-  fixture_free(&fx);
+  dense_fixture_free(&fx);
   return test_finish("test_btree2");
 }

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api/file_impl.h"
 #include "format/extensible_array.h"
@@ -25,22 +24,6 @@
 #include "format/messages.h"
 #include "format/object_header.h"
 #include "testutil.h"
-#include "util/lookup3.h"
-
-#define PY "/usr/bin/python3"
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n) {
-  for (unsigned i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void fix_sum(uint8_t *p, size_t len) { put_le(p + len - 4, h5k_lookup3(p, len - 4, 0), 4); }
-
-static void fctx_mem(h5k_fctx *f, const uint8_t *buf, size_t len) {
-  memset(f, 0, sizeof *f);
-  f->io = h5k_io_open_memory(buf, len);
-  f->so = f->sl = 8;
-  f->eof = f->limit = len;
-  f->ext = f->driver = f->root_btree = f->root_heap = f->sohm_table = H5K_ADDR_UNDEF;
-}
 
 typedef struct collect {
   size_t n, cap;
@@ -271,19 +254,13 @@ typedef struct fixture {
 } fixture;
 
 static int fixture_make(fixture *fx) {
-  char path[256], cmd[512], line[1024];
+  char path[256], line[1024];
   FILE *fp;
   memset(fx, 0, sizeof *fx);
-  if (access(PY, X_OK) != 0 || system(PY " -c 'import h5py' 2>/dev/null") != 0) return 0;
+  if (!have_h5py()) return 0;
   strcpy(fx->dir, "/tmp/h5k_chunk_XXXXXX");
   if (!mkdtemp(fx->dir)) return -1;
-  snprintf(path, sizeof path, "%s/gen.py", fx->dir);
-  fp = fopen(path, "w");
-  if (!fp) return -1;
-  fputs(gen_script, fp);
-  fclose(fp);
-  snprintf(cmd, sizeof cmd, PY " %s/gen.py %s", fx->dir, fx->dir);
-  if (system(cmd) != 0) return -1;
+  if (run_gen_script(fx->dir, gen_script, fx->dir) != 0) return -1;
   snprintf(path, sizeof path, "%s/manifest.txt", fx->dir);
   fp = fopen(path, "r");
   if (!fp) return -1;
@@ -322,13 +299,9 @@ static int fixture_make(fixture *fx) {
 }
 
 static void fixture_free(fixture *fx) {
-  char cmd[128];
   for (size_t i = 0; i < fx->nds; i++) free(fx->ds[i].c);
   free(fx->ds);
-  if (fx->dir[0]) {
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", fx->dir);
-  }
+  remove_dir(fx->dir);
 }
 
 static unsigned cmp_rank;
@@ -486,24 +459,6 @@ static void check_dataset(h5k_file *file, exp_ds *e) {
   CHECK(h5k_chunk_index_lookup(&r, f, &di.g, sc) == H5K_EINVAL);
   free(k.r);
   ds_free(&di);
-}
-
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  uint8_t *b;
-  long sz;
-  if (!fp) return NULL;
-  fseek(fp, 0, SEEK_END);
-  sz = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  b = malloc((size_t)sz);
-  if (fread(b, 1, (size_t)sz, fp) != (size_t)sz) {
-    free(b);
-    b = NULL;
-  }
-  fclose(fp);
-  *len = (size_t)sz;
-  return b;
 }
 
 /* Flip one byte at `off` bytes past the index address (or inside a block it points to) and

@@ -33,14 +33,6 @@ static h5k_datatype *mk(h5k_type_class cls, size_t size, int sgn, int be) {
 static void store_be(uint8_t *p, uint64_t v, size_t n) {
   for (size_t i = 0; i < n; i++) p[n - 1 - i] = (uint8_t)(v >> (8 * i));
 }
-static void store_le(uint8_t *p, uint64_t v, size_t n) {
-  for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint64_t load_le(const uint8_t *p, size_t n) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
 static uint64_t dbits(double x) {
   uint64_t b;
   memcpy(&b, &x, 8);
@@ -95,7 +87,7 @@ static void test_int_matrix(void) {
                 __int128 v = vals[i];
                 if (v < smin || v > smax) continue;
                 if (sbe) store_be(src + n * sz, (uint64_t)v, sz);
-                else store_le(src + n * sz, (uint64_t)v, sz);
+                else put_le(src + n * sz, (uint64_t)v, sz);
                 expect[n++] = v < dmin ? dmin : v > dmax ? dmax : v;
               }
               CHECK_EQ_U(h5k_convert(dst, dt, src, st, n, NULL), 0);
@@ -104,7 +96,7 @@ static void test_int_matrix(void) {
                 uint64_t raw;
                 __int128 got;
                 for (size_t k = 0; k < dz; k++) le[k] = dbe ? dst[i * dz + dz - 1 - k] : dst[i * dz + k];
-                raw = load_le(le, dz);
+                raw = get_le(le, dz);
                 got = raw;
                 if (dg && dz < 8 && (raw >> (8 * dz - 1))) got = (__int128)raw - ((__int128)1 << (8 * dz));
                 if (dg && dz == 8) got = (int64_t)raw;
@@ -141,9 +133,9 @@ static void test_odd_ints(void) {
   sbits.precision = 12;
   {
     uint8_t b[6];
-    store_le(b, 0x800u << 4 | 0xf, 2);
-    store_le(b + 2, 0x7ffu << 4, 2);
-    store_le(b + 4, 0x005u << 4, 2);
+    put_le(b, 0x800u << 4 | 0xf, 2);
+    put_le(b + 2, 0x7ffu << 4, 2);
+    put_le(b + 4, 0x005u << 4, 2);
     CHECK_EQ_U(h5k_convert(o8, u8, b, &sbits, 3, NULL), 0);
     CHECK(o8[0] == 0 && o8[1] == 255 && o8[2] == 5);
     CHECK_EQ_U(h5k_convert(out, i32, b, &sbits, 2, NULL), 0);
@@ -154,8 +146,8 @@ static void test_odd_ints(void) {
     int32_t in[2] = {5000, -3};
     uint8_t b[4];
     CHECK_EQ_U(h5k_convert(b, &sbits, in, i32, 2, NULL), 0);
-    CHECK_EQ_U(load_le(b, 2), 0x7ffu << 4);
-    CHECK_EQ_U(load_le(b + 2, 2), (0xffdu << 4) & 0xffff);
+    CHECK_EQ_U(get_le(b, 2), 0x7ffu << 4);
+    CHECK_EQ_U(get_le(b + 2, 2), (0xffdu << 4) & 0xffff);
   }
   h5k_datatype_free(i32);
   h5k_datatype_free(u8);
@@ -281,14 +273,14 @@ static void test_floats(void) {
     x.exp_bias = 16383;
     x.mantissa_norm = 1;
     memset(b, 0, sizeof b);
-    store_le(b, UINT64_C(0xC000000000000000), 8); /* 1.5 */
-    store_le(b + 8, 16383, 2);
-    store_le(b + 16, UINT64_C(0xC000000000000000), 8); /* -3.0 */
-    store_le(b + 24, 0x8000 | 16384, 2);
-    store_le(b + 32, UINT64_C(0x8000000000000000), 8); /* +inf */
-    store_le(b + 40, 0x7fff, 2);
-    store_le(b + 48, UINT64_C(0x8000000000000000), 8); /* 2^-1000 */
-    store_le(b + 56, 16383 - 1000, 2);
+    put_le(b, UINT64_C(0xC000000000000000), 8); /* 1.5 */
+    put_le(b + 8, 16383, 2);
+    put_le(b + 16, UINT64_C(0xC000000000000000), 8); /* -3.0 */
+    put_le(b + 24, 0x8000 | 16384, 2);
+    put_le(b + 32, UINT64_C(0x8000000000000000), 8); /* +inf */
+    put_le(b + 40, 0x7fff, 2);
+    put_le(b + 48, UINT64_C(0x8000000000000000), 8); /* 2^-1000 */
+    put_le(b + 56, 16383 - 1000, 2);
     CHECK_EQ_U(h5k_convert(o, f64, b, &x, 4, NULL), 0);
     CHECK(o[0] == 1.5 && o[1] == -3.0 && isinf(o[2]) && o[3] > 0 && o[3] * 1e300 < 1e-1 && dbits(o[3]) == UINT64_C(0x0170000000000000));
     /* a float destination must be IEEE */
@@ -387,13 +379,13 @@ static void flat(sbuf *b, const uint8_t *p, const h5k_datatype *t) {
   case H5K_CLASS_FLOAT:
     for (size_t k = 0; k < t->size && k < 8; k++) v[k] = t->big_endian ? p[t->size - 1 - k] : p[k];
     if (t->cls == H5K_CLASS_INTEGER) {
-      uint64_t raw = load_le(v, (size_t)t->size);
+      uint64_t raw = get_le(v, (size_t)t->size);
       if (t->is_signed && t->size < 8 && (raw >> (8 * t->size - 1))) raw |= UINT64_MAX << (8 * t->size);
       if (t->is_signed) sprintf(tok, "i:%lld", (long long)raw);
       else sprintf(tok, "i:%llu", (unsigned long long)raw);
     } else {
       double x;
-      if (t->size == 2) x = half_value((uint16_t)load_le(v, 2));
+      if (t->size == 2) x = half_value((uint16_t)get_le(v, 2));
       else if (t->size == 4) {
         float f;
         memcpy(&f, v, 4);
@@ -454,20 +446,6 @@ typedef struct sub_t {
   char *e;
   double a;
 } sub_t;
-
-static char *data_path(const char *file) {
-  static const char tail[] = "unit/test_convert.c";
-  const char *src = __FILE__;
-  size_t n = strlen(src), t = strlen(tail);
-  char *out;
-  if (n < t || strcmp(src + n - t, tail) != 0) return NULL;
-  out = malloc(n - t + 5 + strlen(file) + 1);
-  if (!out) return NULL;
-  memcpy(out, src, n - t);
-  strcpy(out + (n - t), "data/");
-  strcat(out, file);
-  return out;
-}
 
 typedef struct attr_copy {
   char name[32];
@@ -583,8 +561,8 @@ static void test_real_file(const char *lib) {
       CHECK(nt && nt->size == a->type->size && nt->size == 12);
       if (nt && nt->size == 12) {
         CHECK_EQ_U(h5k_convert(raw, nt, a->data, a->type, 1, f), 0);
-        CHECK_EQ_U(h5k_gheap_get(&obj, &len, &f->fc, load_le(raw, 8), (uint32_t)load_le(raw + 8, 4)), 0);
-        CHECK(obj && len >= 8 && load_le(obj, 8) == strtoull(rest + 2, NULL, 10));
+        CHECK_EQ_U(h5k_gheap_get(&obj, &len, &f->fc, get_le(raw, 8), (uint32_t)get_le(raw + 8, 4)), 0);
+        CHECK(obj && len >= 8 && get_le(obj, 8) == strtoull(rest + 2, NULL, 10));
       }
       free(obj);
       h5k_datatype_free(nt);
@@ -670,17 +648,17 @@ static void test_real_file(const char *lib) {
       h5k_reclaim(out, &vt, 3);
       CHECK(out[0].p == NULL);
       memcpy(bad, vseq->data, sizeof bad);
-      store_le(bad + 16 + 12, 999, 4); /* element 1 (empty) stays empty: length 0 */
+      put_le(bad + 16 + 12, 999, 4); /* element 1 (empty) stays empty: length 0 */
       CHECK_EQ_U(h5k_convert(out, &vt, bad, vseq->type, 3, f), 0);
       h5k_reclaim(out, &vt, 3);
-      store_le(bad + 32 + 12, 999, 4); /* element 2: no object 999 */
+      put_le(bad + 32 + 12, 999, 4); /* element 2: no object 999 */
       CHECK((h5k_convert(out, &vt, bad, vseq->type, 3, f)) == H5K_ECORRUPT);
       CHECK(out[0].p == NULL && out[0].len == 0);
       memcpy(bad, vseq->data, sizeof bad);
-      store_le(bad + 32, 1000, 4); /* element 2 claims 1000 elements */
+      put_le(bad + 32, 1000, 4); /* element 2 claims 1000 elements */
       CHECK((h5k_convert(out, &vt, bad, vseq->type, 3, f)) == H5K_ECORRUPT);
       memcpy(bad, vseq->data, sizeof bad);
-      store_le(bad + 4, 5, 8); /* collection address 5: no "GCOL" there */
+      put_le(bad + 4, 5, 8); /* collection address 5: no "GCOL" there */
       CHECK((h5k_convert(out, &vt, bad, vseq->type, 3, f)) == H5K_ECORRUPT);
       /* h5k_vlen_get: raw bytes of element 0 (three big-endian int32) */
       {

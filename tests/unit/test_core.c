@@ -13,10 +13,6 @@
 
 static const uint8_t SIG[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
-static void put_le(uint8_t *p, uint64_t v, unsigned n) {
-  for (unsigned i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void test_cursor(void) {
   const uint8_t buf[5] = {1, 2, 3, 4, 5};
   h5k_cur c;
@@ -137,14 +133,6 @@ static void test_superblock(void) {
   }
 }
 
-static void fctx_over(h5k_fctx *f, h5k_io *io, size_t len) {
-  memset(f, 0, sizeof *f);
-  f->io = io;
-  f->so = f->sl = 8;
-  f->eof = f->limit = len;
-  f->root = f->ext = f->driver = f->sohm_table = H5K_ADDR_UNDEF;
-}
-
 /* v1 object header at 0 with two messages in chunk 0 (a dataspace-like blob and a continuation
  * to a block at 64 holding one more message). */
 static size_t make_v1_header(uint8_t *buf, uint64_t cont_addr) {
@@ -179,10 +167,8 @@ static void test_object_header_v1(void) {
   uint8_t buf[256];
   h5k_fctx f;
   h5k_ohdr oh;
-  h5k_io *io;
   size_t len = make_v1_header(buf, 64);
-  io = h5k_io_open_memory(buf, len);
-  fctx_over(&f, io, len);
+  fctx_mem(&f, buf, len);
   CHECK(h5k_ohdr_read(&oh, &f, 0) == 0);
   CHECK_EQ_U(oh.version, 1);
   CHECK_EQ_U(oh.refcount, 7);
@@ -191,29 +177,26 @@ static void test_object_header_v1(void) {
   CHECK(h5k_ohdr_find(&oh, 0x12, NULL) != NULL);
   CHECK(h5k_ohdr_find(&oh, 0x0D, NULL)->size == 8 && memcmp(h5k_ohdr_find(&oh, 0x0D, NULL)->data, "hello", 5) == 0);
   h5k_ohdr_free(&oh);
-  h5k_io_close(io);
+  h5k_io_close(f.io);
 
   /* A continuation pointing back at chunk 0's own message region: a cycle must end in an error. */
   len = make_v1_header(buf, 16);
-  io = h5k_io_open_memory(buf, len);
-  fctx_over(&f, io, len);
+  fctx_mem(&f, buf, len);
   CHECK(h5k_ohdr_read(&oh, &f, 0) == H5K_ECORRUPT);
-  h5k_io_close(io);
+  h5k_io_close(f.io);
 
   /* Continuation outside the file. */
   len = make_v1_header(buf, 1000);
-  io = h5k_io_open_memory(buf, len);
-  fctx_over(&f, io, len);
+  fctx_mem(&f, buf, len);
   CHECK(h5k_ohdr_read(&oh, &f, 0) == H5K_ECORRUPT);
-  h5k_io_close(io);
+  h5k_io_close(f.io);
 
   /* A message whose size overruns its chunk. */
   len = make_v1_header(buf, 64);
   put_le(buf + 18, 200, 2);
-  io = h5k_io_open_memory(buf, len);
-  fctx_over(&f, io, len);
+  fctx_mem(&f, buf, len);
   CHECK(h5k_ohdr_read(&oh, &f, 0) == H5K_ECORRUPT);
-  h5k_io_close(io);
+  h5k_io_close(f.io);
 }
 
 static size_t make_v2_header(uint8_t *buf, int corrupt_sum) {
@@ -256,10 +239,8 @@ static void test_object_header_v2(void) {
   uint8_t buf[256];
   h5k_fctx f;
   h5k_ohdr oh;
-  h5k_io *io;
   size_t len = make_v2_header(buf, 0);
-  io = h5k_io_open_memory(buf, len);
-  fctx_over(&f, io, len);
+  fctx_mem(&f, buf, len);
   CHECK(h5k_ohdr_read(&oh, &f, 0) == 0);
   CHECK_EQ_U(oh.version, 2);
   CHECK_EQ_U(oh.refcount, 5);
@@ -267,21 +248,19 @@ static void test_object_header_v2(void) {
   CHECK_EQ_U(oh.nmsgs, 1);
   CHECK_EQ_U(oh.msgs[0].corder, 3);
   h5k_ohdr_free(&oh);
-  h5k_io_close(io);
+  h5k_io_close(f.io);
 
   len = make_v2_header(buf, 1);
-  io = h5k_io_open_memory(buf, len);
-  fctx_over(&f, io, len);
+  fctx_mem(&f, buf, len);
   CHECK(h5k_ohdr_read(&oh, &f, 0) == H5K_ECORRUPT);
-  h5k_io_close(io);
+  h5k_io_close(f.io);
 
   /* Every truncation fails cleanly. */
   len = make_v2_header(buf, 0);
   for (size_t n = 0; n < len; n++) {
-    io = h5k_io_open_memory(buf, n);
-    fctx_over(&f, io, n);
+    fctx_mem(&f, buf, n);
     CHECK(h5k_ohdr_read(&oh, &f, 0) < 0);
-    h5k_io_close(io);
+    h5k_io_close(f.io);
   }
 }
 

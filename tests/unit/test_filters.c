@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "filter/codecs.h"
 #include "filter/filter.h"
@@ -32,24 +31,6 @@ typedef struct tcase {
   uint8_t *raw, *exp;
   size_t raw_len, exp_len;
 } tcase;
-
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *b = NULL;
-  long n;
-  *len = 0;
-  if (!f) return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-    b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-      free(b);
-      b = NULL;
-    }
-    *len = (size_t)n;
-  }
-  fclose(f);
-  return b;
-}
 
 static int load_case(tcase *t, const char *dir, const char *name) {
   char path[1024], key[32];
@@ -413,9 +394,7 @@ static void check_transposes(void) {
 }
 
 int main(void) {
-  char dir[] = "/tmp/h5kit_filters_XXXXXX";
-  char script[1024], cmd[2200];
-  const char *src = __FILE__, *slash = strrchr(src, '/');
+  char dir[] = "/tmp/h5kit_filters_XXXXXX", *script;
   tcase *cases = NULL;
   size_t ncases = 0;
   uint64_t rng = 42;
@@ -423,7 +402,7 @@ int main(void) {
 
   check_transposes();
 
-  if (system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") != 0) {
+  if (!have_h5py()) {
     printf("test_filters: h5py not available under /usr/bin/python3: real-chunk tests skipped\n");
     check_rules(NULL, 0);
     return test_finish("test_filters");
@@ -432,10 +411,9 @@ int main(void) {
     CHECK(!"mkdtemp");
     return test_finish("test_filters");
   }
-  snprintf(script, sizeof script, "%.*s/../data/make_filter_chunks.py", slash ? (int)(slash - src) : 1,
-           slash ? src : ".");
-  snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s'", script, dir);
-  CHECK(system(cmd) == 0);
+  script = data_path("make_filter_chunks.py");
+  CHECK(script && run_python(script, dir) == 0);
+  free(script);
   ncases = load_cases(dir, &cases);
   CHECK(ncases >= 30);
   printf("test_filters: %zu real chunks\n", ncases);
@@ -448,7 +426,6 @@ int main(void) {
 
   for (size_t i = 0; i < ncases; i++) free_case(&cases[i]);
   free(cases);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "test_filters: could not remove %s\n", dir);
+  remove_dir(dir);
   return test_finish("test_filters");
 }

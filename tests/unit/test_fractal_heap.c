@@ -9,33 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <unistd.h>
 
 #include "format/btree2.h"
 #include "format/fractal_heap.h"
 #include "util/error.h"
 #include "util/lookup3.h"
 #include "testutil.h"
-
-#define PY "/usr/bin/python3"
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n) {
-  for (unsigned i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint64_t get_le(const uint8_t *p, unsigned n) {
-  uint64_t v = 0;
-  for (unsigned i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
-static void fix_sum(uint8_t *p, size_t len) { put_le(p + len - 4, h5k_lookup3(p, len - 4, 0), 4); }
-
-static void fctx_mem(h5k_fctx *f, const uint8_t *buf, size_t len) {
-  memset(f, 0, sizeof *f);
-  f->io = h5k_io_open_memory(buf, len);
-  f->so = f->sl = 8;
-  f->eof = f->limit = len;
-  f->ext = f->driver = f->root_btree = f->root_heap = f->sohm_table = H5K_ADDR_UNDEF;
-}
 
 /* ---- hand-made heaps ----------------------------------------------------------------------------
  * Header at 0 (146 bytes without filters, so = sl = 8). Doubling table: width 4, start 512,
@@ -437,90 +416,6 @@ static const char *gen_script =
     "        with open(os.path.join(d, name + '.names'), 'w') as nf:\n"
     "            for k in (f[name].attrs if mtype == 0x15 else f[name]): nf.write(k + '\\n')\n";
 
-typedef struct fixture {
-  char dir[64];
-  uint8_t *file;
-  size_t file_len;
-  uint64_t heap[3], name_bt[3], corder_bt[3];
-  char **names[3];
-  size_t nnames[3];
-} fixture;
-
-static char **read_lines(const char *path, size_t *n) {
-  FILE *fp = fopen(path, "r");
-  char line[256], **v = NULL;
-  *n = 0;
-  if (!fp) return NULL;
-  while (fgets(line, sizeof line, fp)) {
-    line[strcspn(line, "\n")] = 0;
-    v = realloc(v, (*n + 1) * sizeof *v);
-    v[(*n)++] = strdup(line);
-  }
-  fclose(fp);
-  return v;
-}
-
-static int fixture_make(fixture *fx) {
-  char path[256], cmd[512];
-  FILE *fp;
-  long sz;
-  memset(fx, 0, sizeof *fx);
-  if (access(PY, X_OK) != 0 || system(PY " -c 'import h5py' 2>/dev/null") != 0) return 0;
-  strcpy(fx->dir, "/tmp/h5k_fheap_XXXXXX");
-  if (!mkdtemp(fx->dir)) return -1;
-  snprintf(path, sizeof path, "%s/gen.py", fx->dir);
-  fp = fopen(path, "w");
-  if (!fp) return -1;
-  fputs(gen_script, fp);
-  fclose(fp);
-  snprintf(cmd, sizeof cmd, PY " %s/gen.py %s", fx->dir, fx->dir);
-  if (system(cmd) != 0) return -1;
-  snprintf(path, sizeof path, "%s/manifest.txt", fx->dir);
-  fp = fopen(path, "r");
-  if (!fp) return -1;
-  for (int i = 0; i < 3; i++) {
-    char name[8];
-    unsigned long long a, b, c;
-    if (fscanf(fp, "%7s %llu %llu %llu", name, &a, &b, &c) != 4) {
-      fclose(fp);
-      return -1;
-    }
-    fx->heap[i] = a;
-    fx->name_bt[i] = b;
-    fx->corder_bt[i] = c == UINT64_MAX ? H5K_ADDR_UNDEF : c;
-    snprintf(path, sizeof path, "%s/%s.names", fx->dir, name);
-    fx->names[i] = read_lines(path, &fx->nnames[i]);
-  }
-  fclose(fp);
-  snprintf(path, sizeof path, "%s/heaps.h5", fx->dir);
-  fp = fopen(path, "rb");
-  if (!fp) return -1;
-  fseek(fp, 0, SEEK_END);
-  sz = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  fx->file = malloc((size_t)sz);
-  fx->file_len = (size_t)sz;
-  if (fread(fx->file, 1, (size_t)sz, fp) != (size_t)sz) {
-    fclose(fp);
-    return -1;
-  }
-  fclose(fp);
-  return 1;
-}
-
-static void fixture_free(fixture *fx) {
-  char cmd[128];
-  for (int i = 0; i < 3; i++) {
-    for (size_t k = 0; k < fx->nnames[i]; k++) free(fx->names[i][k]);
-    free(fx->names[i]);
-  }
-  free(fx->file);
-  if (fx->dir[0]) {
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", fx->dir);
-  }
-}
-
 /* Attribute message (spec IV.A.2.m), versions 1-3: name and raw value bytes (borrowed). */
 static int attr_decode(char *name, size_t namesz, const uint8_t **data, size_t *data_len, const uint8_t *m,
                        size_t len) {
@@ -612,8 +507,6 @@ static int attr_cb(void *ud, const uint8_t *rec, size_t rec_size) {
   return 0;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 /* Same multiset of names as h5py listed (sorted copies compared). */
 static int same_names(char **got, size_t n, char **exp, size_t nexp) {
   char **a, **b;
@@ -629,11 +522,6 @@ static int same_names(char **got, size_t n, char **exp, size_t nexp) {
   free(a);
   free(b);
   return same == n;
-}
-
-static void walk_free(attr_walk *w) {
-  for (size_t i = 0; i < w->n; i++) free(w->names[i]);
-  free(w->names);
 }
 
 static int link_cb(void *ud, const uint8_t *rec, size_t rec_size) {
@@ -669,7 +557,7 @@ static int link_cb(void *ud, const uint8_t *rec, size_t rec_size) {
   return 0;
 }
 
-static void test_real(const fixture *fx) {
+static void test_real(const dense_fixture *fx) {
   h5k_fctx f;
   h5k_fheap *h = NULL;
   attr_walk w;
@@ -695,7 +583,7 @@ static void test_real(const fixture *fx) {
     CHECK(w.values_ok);
     CHECK(w.order_ok);
     CHECK(w.big_len > 160000); /* fetched through the huge-object B-tree */
-    walk_free(&w);
+    free_lines(w.names, w.n);
     h5k_fheap_close(h);
     h = NULL;
   }
@@ -724,14 +612,14 @@ static void test_real(const fixture *fx) {
       for (size_t i = 0; i < w.n && i < fx->nnames[1]; i++) same += strcmp(w.names[i], fx->names[1][i]) == 0;
       CHECK_EQ_U(same, 200);
     }
-    walk_free(&w);
+    free_lines(w.names, w.n);
     memset(&w, 0, sizeof w);
     w.heap = h;
     w.type = 8;
     w.values_ok = w.order_ok = 1;
     CHECK_EQ_U(h5k_bt2_iterate(&f, fx->name_bt[1], 8, attr_cb, &w), 0);
     CHECK(same_names(w.names, w.n, fx->names[1], fx->nnames[1]));
-    walk_free(&w);
+    free_lines(w.names, w.n);
     h5k_fheap_close(h);
     h = NULL;
   }
@@ -746,7 +634,7 @@ static void test_real(const fixture *fx) {
     w.heap = h;
     CHECK_EQ_U(h5k_bt2_iterate(&f, fx->name_bt[2], 5, link_cb, &w), 0);
     CHECK(same_names(w.names, w.n, fx->names[2], fx->nnames[2]));
-    walk_free(&w);
+    free_lines(w.names, w.n);
     h5k_fheap_close(h);
   }
   h5k_io_close(f.io);
@@ -767,7 +655,7 @@ static int count_cb(void *ud, const uint8_t *rec, size_t rec_size) {
 
 /* Every single-byte flip in a real heap's header and root indirect block is detected or harmless:
  * no crash, and checksummed structures report H5K_ECORRUPT. */
-static void test_real_flips(const fixture *fx) {
+static void test_real_flips(const dense_fixture *fx) {
   uint8_t *img = malloc(fx->file_len);
   uint64_t ha = fx->heap[1], root = get_le(fx->file + ha + 132, 8);
   unsigned detected = 0, tried = 0;
@@ -822,12 +710,12 @@ static void *thread_main(void *p) {
     a->rc |= h5k_bt2_iterate(a->f, a->bt, 9, attr_cb, &w);
     a->ok = w.values_ok && w.order_ok;
     a->n = w.n;
-    walk_free(&w);
+    free_lines(w.names, w.n);
   }
   return NULL;
 }
 
-static void test_threads(const fixture *fx) {
+static void test_threads(const dense_fixture *fx) {
   h5k_fctx f;
   h5k_fheap *h = NULL;
   pthread_t t[4];
@@ -851,13 +739,13 @@ static void test_threads(const fixture *fx) {
 }
 
 int main(void) {
-  fixture fx;
+  dense_fixture fx;
   int rc;
   test_tiny();
   test_managed_and_huge();
   test_filtered();
   test_indirect();
-  rc = fixture_make(&fx);
+  rc = dense_fixture_make(&fx, "/tmp/h5k_fheap_XXXXXX", gen_script, 3, "heaps.h5");
   if (rc == 0) {
     printf("test_fractal_heap: h5py not available at " PY "; real-file tests skipped\n");
   } else if (rc < 0) {
@@ -867,6 +755,6 @@ int main(void) {
     test_real_flips(&fx);
     test_threads(&fx);
   }
-  fixture_free(&fx);
+  dense_fixture_free(&fx);
   return test_finish("test_fractal_heap");
 }

@@ -16,19 +16,6 @@
 
 enum { IMG = 8192, AT = 1024 };
 
-static void put_le(uint8_t *p, uint64_t v, unsigned n) {
-  for (unsigned i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void fctx_mem(h5k_fctx *f, const uint8_t *buf, size_t len, unsigned sl) {
-  memset(f, 0, sizeof *f);
-  f->io = h5k_io_open_memory(buf, len);
-  f->so = 8;
-  f->sl = sl;
-  f->eof = f->limit = len;
-  f->ext = f->driver = f->root_btree = f->root_heap = f->sohm_table = H5K_ADDR_UNDEF;
-}
-
 /* Writes a collection at img+AT: header, then the objects {index, bytes} in the order given,
  * then a free-space object filling the rest (if `free_obj`). Returns the collection size. */
 typedef struct obj_spec {
@@ -73,7 +60,8 @@ static void test_good(void) {
   obj_spec objs[] = {{1, "", 0}, {2, "hello world", 11}, {3, "abc", 3}, {4, "0123456789abcdef", 16}};
   for (unsigned sl = 4; sl <= 8; sl += 4) {
     build(img, sl, 4096, objs, 4, 1);
-    fctx_mem(&f, img, IMG, sl);
+    fctx_mem(&f, img, IMG);
+    f.sl = sl;
     CHECK_EQ_U(get(&f, 1, "", 0), 0);
     CHECK_EQ_U(get(&f, 2, "hello world", 11), 0);
     CHECK_EQ_U(get(&f, 3, "abc", 3), 0);
@@ -88,7 +76,7 @@ static void test_good(void) {
     size_t used = build(img, 8, 0, un, 3, 0);
     h5k_gcol col;
     put_le(img + AT + 8, used + 10, 8);
-    fctx_mem(&f, img, IMG, 8);
+    fctx_mem(&f, img, IMG);
     CHECK_EQ_U(h5k_gcol_read(&col, &f, AT), 0);
     CHECK_EQ_U(col.nobjs, 3);
     CHECK(col.nobjs == 3 && col.objs[0].index == 2 && col.objs[1].index == 5 && col.objs[2].index == 7);
@@ -103,7 +91,7 @@ static void test_good(void) {
     size_t used = build(img, 8, 4096, one, 1, 1);
     put_le(img + AT + used + 32, 9, 2); /* inside the free space */
     put_le(img + AT + used + 40, 4, 8);
-    fctx_mem(&f, img, IMG, 8);
+    fctx_mem(&f, img, IMG);
     CHECK(get(&f, 9, "", 0) == H5K_ECORRUPT);
     CHECK_EQ_U(get(&f, 1, "x", 1), 0);
     h5k_io_close(f.io);
@@ -135,7 +123,7 @@ static void test_corrupt(void) {
     int rc;
     build(img, 8, 4096, objs, 2, 1);
     put_le(img + AT + cases[i].off, cases[i].val, cases[i].n);
-    fctx_mem(&f, img, IMG, 8);
+    fctx_mem(&f, img, IMG);
     rc = h5k_gcol_read(&col, &f, AT);
     if (rc != cases[i].expect) {
       fprintf(stderr, "corrupt case \"%s\": rc %d, expected %d\n", cases[i].what, rc, cases[i].expect);
@@ -148,7 +136,7 @@ static void test_corrupt(void) {
   }
   /* undefined address, and an address past the end of the file */
   build(img, 8, 4096, objs, 2, 1);
-  fctx_mem(&f, img, IMG, 8);
+  fctx_mem(&f, img, IMG);
   CHECK(h5k_gcol_read(&col, &f, H5K_ADDR_UNDEF) == H5K_ECORRUPT);
   CHECK(h5k_gcol_read(&col, &f, IMG - 4) == H5K_ECORRUPT);
   CHECK(h5k_gcol_read(&col, &f, 0) == H5K_ECORRUPT); /* zeros: no signature */
@@ -181,49 +169,31 @@ static void test_vlen_parse(void) {
 }
 
 static void test_real_file(void) {
-  /* __FILE__ is .../tests/unit/test_global_heap.c; fixtures are in .../tests/data/ */
-  static const char tail[] = "unit/test_global_heap.c", name[] = "data/conv_earliest.h5";
-  const char *src = __FILE__;
-  size_t n = strlen(src), t = strlen(tail);
-  char path[4096];
-  FILE *fp;
-  uint8_t *buf = NULL;
-  long size;
+  char *path = data_path("conv_earliest.h5");
+  size_t size = 0;
+  uint8_t *buf = path ? slurp(path, &size) : NULL;
   h5k_fctx f;
   int found = 0;
-  if (n < t || n - t + sizeof name > sizeof path) {
-    CHECK(0);
-    return;
-  }
-  memcpy(path, src, n - t);
-  strcpy(path + (n - t), name);
-  fp = fopen(path, "rb");
-  CHECK(fp != NULL);
-  if (!fp) return;
-  fseek(fp, 0, SEEK_END);
-  size = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  buf = malloc((size_t)size);
-  if (buf && fread(buf, 1, (size_t)size, fp) == (size_t)size) {
-    fctx_mem(&f, buf, (size_t)size, 8); /* h5py's defaults: offsets and lengths of 8 bytes */
-    for (long at = 0; at + 4 <= size; at += 8) {
-      h5k_gcol col;
-      if (memcmp(buf + at, "GCOL", 4) != 0) continue;
-      CHECK_EQ_U(h5k_gcol_read(&col, &f, (uint64_t)at), 0);
-      for (size_t i = 0; i < col.nobjs; i++) {
-        const uint8_t *p;
-        size_t len;
-        CHECK_EQ_U(h5k_gcol_find(&p, &len, &col, col.objs[i].index), 0);
-        if (len == 7 && memcmp(p, "three\xc3\xa9", 7) == 0) found++;
-        if (len == 100 && p[0] == 'x' && p[99] == 'x') found++;
-      }
-      h5k_gcol_free(&col);
+  free(path);
+  CHECK(buf != NULL);
+  if (!buf) return;
+  fctx_mem(&f, buf, size); /* h5py's defaults: offsets and lengths of 8 bytes */
+  for (size_t at = 0; at + 4 <= size; at += 8) {
+    h5k_gcol col;
+    if (memcmp(buf + at, "GCOL", 4) != 0) continue;
+    CHECK_EQ_U(h5k_gcol_read(&col, &f, (uint64_t)at), 0);
+    for (size_t i = 0; i < col.nobjs; i++) {
+      const uint8_t *p;
+      size_t len;
+      CHECK_EQ_U(h5k_gcol_find(&p, &len, &col, col.objs[i].index), 0);
+      if (len == 7 && memcmp(p, "three\xc3\xa9", 7) == 0) found++;
+      if (len == 100 && p[0] == 'x' && p[99] == 'x') found++;
     }
-    h5k_io_close(f.io);
+    h5k_gcol_free(&col);
   }
+  h5k_io_close(f.io);
   CHECK_EQ_U(found, 2);
   free(buf);
-  fclose(fp);
 }
 
 int main(void) {

@@ -13,27 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api/file_impl.h"
 #include "format/layout.h"
 #include "format/messages.h"
 #include "format/object_header.h"
 #include "testutil.h"
-
-#define PY "/usr/bin/python3"
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n) {
-  for (unsigned i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void fctx_mem(h5k_fctx *f, const uint8_t *buf, size_t len) {
-  memset(f, 0, sizeof *f);
-  f->io = h5k_io_open_memory(buf, len);
-  f->so = f->sl = 8;
-  f->eof = f->limit = len;
-  f->ext = f->driver = f->root_btree = f->root_heap = f->sohm_table = H5K_ADDR_UNDEF;
-}
 
 /* ---- 1. hand-built ------------------------------------------------------------------------------ */
 
@@ -488,12 +473,12 @@ static void ds_close(cur_ds *d) {
 }
 
 static void test_real(void) {
-  char dir[64] = "/tmp/h5k_layout_XXXXXX", path[256], cmd[512], line[2048];
+  char dir[64] = "/tmp/h5k_layout_XXXXXX", path[256], line[2048];
   FILE *fp;
   cur_ds d;
   size_t nds = 0;
   memset(&d, 0, sizeof d);
-  if (access(PY, X_OK) != 0 || system(PY " -c 'import h5py' 2>/dev/null") != 0) {
+  if (!have_h5py()) {
     fprintf(stderr, "test_layout: h5py not available, real-file tests skipped\n");
     return;
   }
@@ -501,16 +486,7 @@ static void test_real(void) {
     CHECK(0);
     return;
   }
-  snprintf(path, sizeof path, "%s/gen.py", dir);
-  fp = fopen(path, "w");
-  if (!fp) {
-    CHECK(0);
-    return;
-  }
-  fputs(gen_script, fp);
-  fclose(fp);
-  snprintf(cmd, sizeof cmd, "cd %s && " PY " %s/gen.py %s", dir, dir, dir);
-  CHECK(system(cmd) == 0);
+  CHECK(run_gen_script(dir, gen_script, dir) == 0);
   snprintf(path, sizeof path, "%s/manifest.txt", dir);
   fp = fopen(path, "r");
   CHECK(fp != NULL);
@@ -628,8 +604,7 @@ static void test_real(void) {
   ds_close(&d);
   if (fp) fclose(fp);
   CHECK_EQ_U(nds, 16);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  remove_dir(dir);
 }
 
 int main(void) {

@@ -9,14 +9,7 @@
 #include "testutil.h"
 #include "util/checked.h"
 
-static h5k_fctx fx(unsigned so, unsigned sl) {
-  h5k_fctx f;
-  memset(&f, 0, sizeof f);
-  f.so = so;
-  f.sl = sl;
-  f.eof = f.limit = 4096;
-  return f;
-}
+static h5k_fctx fx(unsigned so, unsigned sl) { return fctx_sizes(so, sl, 4096); }
 
 static int dt(h5k_datatype **t, const uint8_t *p, size_t len) {
   h5k_fctx f = fx(8, 8);

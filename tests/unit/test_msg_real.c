@@ -297,14 +297,8 @@ static const uint8_t mtime_d_e[] = {
   0x01, 0x00, 0x00, 0x00, 0x3c, 0x31, 0x02, 0x6b,
 };
 
-static h5k_fctx fx(void) {
-  h5k_fctx f;
-  memset(&f, 0, sizeof f);
-  f.so = 8;
-  f.sl = 8;
-  f.eof = f.limit = 100000; /* every file above is smaller */
-  return f;
-}
+/* Offsets and lengths of 8 bytes; every file above is smaller than this end of file. */
+static h5k_fctx fx(void) { return fctx_sizes(8, 8, 100000); }
 
 #define DT(arr, out) decode_dt(out, arr, sizeof arr, #arr)
 

@@ -28,16 +28,9 @@
 static uint8_t img[IMG_SIZE];
 
 static void put8(size_t off, unsigned v) { img[off] = (uint8_t)v; }
-static void put16(size_t off, unsigned v) {
-  img[off] = (uint8_t)v;
-  img[off + 1] = (uint8_t)(v >> 8);
-}
-static void put32(size_t off, uint32_t v) {
-  for (int i = 0; i < 4; i++) img[off + i] = (uint8_t)(v >> (8 * i));
-}
-static void put64(size_t off, uint64_t v) {
-  for (int i = 0; i < 8; i++) img[off + i] = (uint8_t)(v >> (8 * i));
-}
+static void put16(size_t off, unsigned v) { put_le(img + off, v, 2); }
+static void put32(size_t off, uint32_t v) { put_le(img + off, v, 4); }
+static void put64(size_t off, uint64_t v) { put_le(img + off, v, 8); }
 
 static void put_entry(size_t off, uint64_t name, uint64_t obj, uint32_t cache, uint64_t s1, uint64_t s2) {
   put64(off, name);
@@ -99,22 +92,13 @@ static void build_group(void) {
 }
 
 static void fctx_init(h5k_fctx *f, h5k_io *io, unsigned so, unsigned sl, uint64_t eof) {
-  memset(f, 0, sizeof *f);
-  f->io = io;
-  f->base = 0;
-  f->eof = eof;
+  fctx_over(f, io, eof);
   f->limit = eof < io->size ? eof : io->size;
   f->so = so;
   f->sl = sl;
   f->sym_leaf_k = 4;
   f->btree_k_group = 16;
   f->btree_k_chunk = 32;
-  f->root = H5K_ADDR_UNDEF;
-  f->ext = H5K_ADDR_UNDEF;
-  f->driver = H5K_ADDR_UNDEF;
-  f->root_btree = H5K_ADDR_UNDEF;
-  f->root_heap = H5K_ADDR_UNDEF;
-  f->sohm_table = H5K_ADDR_UNDEF;
 }
 
 /* Entries seen by a callback, copied. */
@@ -477,21 +461,6 @@ static void test_chunk_tree(void) {
 typedef struct expect_line {
   char group[64], name[64], kind[8], value[64];
 } expect_line;
-
-static char *data_path(const char *file) {
-  /* __FILE__ is .../tests/unit/test_symtab.c; fixtures are in .../tests/data/ */
-  static const char tail[] = "unit/test_symtab.c";
-  const char *src = __FILE__;
-  size_t n = strlen(src), t = strlen(tail);
-  char *out;
-  if (n < t || strcmp(src + n - t, tail) != 0) return NULL;
-  out = malloc(n - t + 5 + strlen(file) + 1);
-  if (!out) return NULL;
-  memcpy(out, src, n - t);
-  strcpy(out + (n - t), "data/");
-  strcat(out, file);
-  return out;
-}
 
 static size_t load_expect(const char *file, expect_line *out, size_t cap) {
   char *path = data_path(file);

@@ -7,12 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "h5kit.h"
 #include "testutil.h"
 
-#define PY "/usr/bin/python3"
 #define NTHREADS 4
 #define READS 25
 
@@ -140,22 +138,16 @@ static void run_dataset(h5k_file *f, const char *path, const char *name) {
 }
 
 int main(void) {
-  char dir[] = "/tmp/h5k_threads_XXXXXX", path[256], cmd[512];
-  FILE *fp;
+  char dir[] = "/tmp/h5k_threads_XXXXXX", path[256];
   h5k_file *f = NULL;
   h5k_open_options opts;
-  if (access(PY, X_OK) != 0 || system(PY " -c 'import h5py' 2>/dev/null") != 0) {
+  if (!have_h5py()) {
     printf("test_threads: h5py not available, skipped\n");
     return 0;
   }
   if (!mkdtemp(dir)) return 1;
-  snprintf(path, sizeof path, "%s/gen.py", dir);
-  fp = fopen(path, "w");
-  fputs(GEN, fp);
-  fclose(fp);
-  snprintf(cmd, sizeof cmd, PY " %s/gen.py %s/t.h5", dir, dir);
-  CHECK(system(cmd) == 0);
   snprintf(path, sizeof path, "%s/t.h5", dir);
+  CHECK(run_gen_script(dir, GEN, path) == 0);
   memset(&opts, 0, sizeof opts);
   opts.struct_size = sizeof opts;
   opts.nthreads = 3;
@@ -166,7 +158,6 @@ int main(void) {
     run_dataset(f, path, "/sparse");
     h5k_close(f);
   }
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  remove_dir(dir);
   return test_finish("test_threads");
 }

@@ -5,12 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "h5kit.h"
 #include "testutil.h"
-
-#define PY "/usr/bin/python3"
 
 static const char *GEN =
     "import sys, os, numpy as np, h5py\n"
@@ -42,21 +39,6 @@ static const char *GEN =
     "        open(name + '.all', 'wb').write(f[name][()].tobytes())\n"
     "    open('stack.slab', 'wb').write(f['stack'][1:4:2, 1:5, ::3].tobytes())\n"
     "    open('strided.slab', 'wb').write(f['strided'][1:2, 1:11:2].tobytes())\n";
-
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  uint8_t *buf;
-  long n;
-  if (!fp) return NULL;
-  fseek(fp, 0, SEEK_END);
-  n = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  buf = malloc(n ? (size_t)n : 1);
-  if (fread(buf, 1, (size_t)n, fp) != (size_t)n) n = 0;
-  fclose(fp);
-  *len = (size_t)n;
-  return buf;
-}
 
 /* Read `name` with selection sel (NULL: all) and compare with the bytes h5py wrote to ref. */
 static void check(h5k_file *f, const char *dir, const char *name, const h5k_selection *sel, const char *ref) {
@@ -101,21 +83,15 @@ static void set_dim(h5k_selection *s, unsigned d, uint64_t start, uint64_t strid
 }
 
 int main(void) {
-  char dir[] = "/tmp/h5k_vds_XXXXXX", path[512], cmd[1024];
-  FILE *fp;
+  char dir[] = "/tmp/h5k_vds_XXXXXX", path[512];
   h5k_file *f = NULL;
   h5k_selection sel;
-  if (access(PY, X_OK) != 0 || system(PY " -c 'import h5py' 2>/dev/null") != 0) {
+  if (!have_h5py()) {
     printf("test_virtual: h5py not available, skipped\n");
     return 0;
   }
   if (!mkdtemp(dir)) return 1;
-  snprintf(path, sizeof path, "%s/gen.py", dir);
-  fp = fopen(path, "w");
-  fputs(GEN, fp);
-  fclose(fp);
-  snprintf(cmd, sizeof cmd, PY " %s/gen.py %s", dir, dir);
-  CHECK(system(cmd) == 0);
+  CHECK(run_gen_script(dir, GEN, dir) == 0);
   /* Open by a path with a directory, from another working directory: sources are found next to
    * the virtual dataset's file. */
   snprintf(path, sizeof path, "%s/vds.h5", dir);
@@ -138,7 +114,6 @@ int main(void) {
     check(f, dir, "/strided", &sel, "strided.slab");
     h5k_close(f);
   }
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  remove_dir(dir);
   return test_finish("test_virtual");
 }
