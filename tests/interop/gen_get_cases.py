@@ -220,6 +220,38 @@ add(fn, "entry/data/data", "::500, 10:12, :3", formats="raw,npy,csv")
 add(fn, "entry/data/plain", "::500, 10:12, :3", formats="raw,npy,csv")
 add(fn, "entry/data/data", "700, :, -1")
 
+# ---- external data files (External File List): segments in two raw files, the second short ---------
+fn = "external.h5"
+ext = np.arange(3 * 40, dtype="<i4").reshape(3, 40)
+raw = ext.tobytes()
+with open(os.path.join(DATA, "ext_a.bin"), "wb") as o:
+    o.write(b"\0" * 16 + raw[:200])
+with open(os.path.join(DATA, "ext_b.bin"), "wb") as o:
+    o.write(raw[200:])
+with h5py.File(os.path.join(DATA, fn), "w") as f:
+    f.create_dataset("ext", shape=(3, 40), dtype="<i4",
+                     external=[("ext_a.bin", 16, 200), ("ext_b.bin", 0, h5py.h5f.UNLIMITED)])
+prev = os.getcwd()
+os.chdir(DATA)  # h5py resolves external files against the working directory
+add(fn, "ext")
+add(fn, "ext", "1:3, ::7")
+os.chdir(prev)
+
+# ---- virtual datasets: sources in another file and in the same file -------------------------------
+fn = "virtual.h5"
+with h5py.File(os.path.join(DATA, "vsrc.h5"), "w") as f:
+    f["data"] = np.arange(60, dtype=">u2").reshape(6, 10)
+lay = h5py.VirtualLayout(shape=(3, 6, 10), dtype=">u2")
+lay[0] = h5py.VirtualSource("vsrc.h5", "data", shape=(6, 10))
+lay[2, ::2] = h5py.VirtualSource("vsrc.h5", "data", shape=(6, 10))[1:4]
+with h5py.File(os.path.join(DATA, fn), "w", libver="latest") as f:
+    f.create_virtual_dataset("stack", lay, fillvalue=9)
+prev = os.getcwd()
+os.chdir(DATA)
+add(fn, "stack")
+add(fn, "stack", "::2, 1:5, 3")
+os.chdir(prev)
+
 # ---- the corpus: every numeric dataset h5py reads ------------------------------------------------
 if CORPUS and os.path.isdir(CORPUS):
     for cf in sorted(os.listdir(CORPUS)):

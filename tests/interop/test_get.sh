@@ -17,7 +17,7 @@ set -u
 lib_setup "$@" get
 
 DATA=$WORK/data
-CORPUS=${CORPUS:-/work/shared/corpus/jhdf}
+CORPUS=${CORPUS:-$(cd "$HERE/../../../shared/corpus/jhdf" 2>/dev/null && pwd)} || die "corpus not found beside the repository (../shared/corpus/jhdf)"
 if [ ! -f "$DATA/.stamp" ] || [ "$HERE/gen_get_cases.py" -nt "$DATA/.stamp" ]; then
   rm -rf "$DATA"
   mkdir -p "$DATA"
