@@ -111,7 +111,13 @@ int h5k_selection_count(uint64_t *out, const h5k_dataset *ds, const h5k_selectio
 int h5k_dataset_read_raw(const h5k_dataset *ds, const h5k_selection *sel, void *buf, size_t bufsize) {
   h5k_coordsel cs;
   int rc;
+  uint64_t n, need;
   if (!ds || (!buf && bufsize)) return h5k_err(H5K_EINVAL, "h5k_dataset_read_raw: NULL argument");
+  /* Check the buffer before building coordinate lists as long as the selection. */
+  TRY(h5k_dset_sel_count(&n, &ds->d, sel));
+  if (ck_mul64(n, ds->d.esize, &need) || need > bufsize)
+    return h5k_err(H5K_EINVAL, "read buffer of %zu bytes is too small for %llu elements of %zu bytes", bufsize,
+                   (unsigned long long)n, ds->d.esize);
   TRY(h5k_dset_plan(&cs, &ds->d, sel));
   rc = h5k_dataset_read_coords_internal(ds, &cs, buf, bufsize, 0);
   h5k_coordsel_free(&cs);

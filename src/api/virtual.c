@@ -414,9 +414,47 @@ static int open_source(h5k_file **out, int *owned, h5k_file *vf, const char *nam
   return H5K_ENOTFOUND;
 }
 
+/* If the source and virtual selections have the same shape without their extent-1 dimensions,
+ * build in *rs the source points matching the virtual points of the intersection (iv, ni) and
+ * return 1; else return 0 (also when out of memory: the caller then reads the whole selection). */
+static int restrict_source(h5k_coordsel *rs, const h5k_coordsel *ss, const h5k_coordsel *vs, uint64_t *const *iv,
+                           const uint64_t *ni, unsigned vrank) {
+  unsigned sd[H5K_MAX_DIMS], vd[H5K_MAX_DIMS], ns = 0, nv = 0;
+  memset(rs, 0, sizeof *rs);
+  for (unsigned d = 0; d < ss->rank; d++)
+    if (ss->n[d] > 1) sd[ns++] = d;
+  for (unsigned d = 0; d < vrank; d++)
+    if (vs->n[d] > 1) vd[nv++] = d;
+  if (ns != nv) return 0;
+  for (unsigned k = 0; k < ns; k++)
+    if (ss->n[sd[k]] != vs->n[vd[k]]) return 0;
+  rs->rank = ss->rank;
+  rs->total = 1;
+  for (unsigned d = 0, k = 0; d < ss->rank; d++) {
+    if (ss->n[d] > 1) {
+      unsigned v = vd[k++];
+      rs->n[d] = ni[v];
+      rs->coord[d] = malloc((size_t)ni[v] * sizeof(uint64_t));
+      if (!rs->coord[d]) goto fail;
+      for (uint64_t i = 0; i < ni[v]; i++) rs->coord[d][i] = ss->coord[d][iv[v][i]];
+    } else {
+      rs->n[d] = ss->n[d];
+      rs->coord[d] = malloc(sizeof(uint64_t));
+      if (!rs->coord[d]) goto fail;
+      if (ss->n[d]) rs->coord[d][0] = ss->coord[d][0];
+    }
+    rs->total *= rs->n[d];
+  }
+  h5k_coordsel_strides(rs);
+  return 1;
+fail:
+  h5k_coordsel_free(rs);
+  return 0;
+}
+
 static int map_one(const h5k_vmap *m, const h5k_dset *vd, h5k_file *vf, const h5k_coordsel *u, uint8_t *out,
                    unsigned depth) {
-  h5k_coordsel vs, ss;
+  h5k_coordsel vs, ss, rs;
   h5k_file *sf = NULL;
   h5k_dataset *sd = NULL;
   h5k_dataset_info si;
@@ -428,6 +466,7 @@ static int map_one(const h5k_vmap *m, const h5k_dset *vd, h5k_file *vf, const h5
   unsigned rank = u->rank;
   memset(&vs, 0, sizeof vs);
   memset(&ss, 0, sizeof ss);
+  memset(&rs, 0, sizeof rs);
   TRY(parse_selection(&vs, m->vir_sel, m->vir_len, vd->space.rank, vd->space.dims));
   /* Where the read meets this mapping. */
   for (unsigned d = 0; d < rank; d++) {
@@ -457,6 +496,30 @@ static int map_one(const h5k_vmap *m, const h5k_dset *vd, h5k_file *vf, const h5
   if (ss.total != vs.total) {
     rc = corrupt("virtual dataset at %llu: mapping selects %llu source and %llu virtual elements",
                  (unsigned long long)vd->addr, (unsigned long long)ss.total, (unsigned long long)vs.total);
+    goto done;
+  }
+  /* When the two selections have the same shape once dimensions of extent 1 are dropped (the
+   * usual case: a frame range of a source stack placed in a virtual stack), point k of one is
+   * point k of the other dimension by dimension, so only the source points this read needs are
+   * read. Otherwise the whole source selection is read. */
+  if (restrict_source(&rs, &ss, &vs, iv, ni, rank)) {
+    uint64_t n = rs.total;
+    if (n > SIZE_MAX / es || !(tmp = malloc(n ? (size_t)(n * es) : 1))) {
+      rc = h5k_err_nomem();
+      goto done;
+    }
+    rc = h5k_dataset_read_coords_internal(sd, &rs, tmp, (size_t)(n * es), depth);
+    if (rc < 0) goto done;
+    /* The intersection in C order is the restricted source selection in C order. */
+    uint64_t idx[H5K_MAX_DIMS] = {0}, t = 0;
+    for (;;) {
+      uint64_t po = 0;
+      for (unsigned d = 0; d < rank; d++) po += iu[d][idx[d]] * u->ostride[d];
+      memcpy(out + po * es, tmp + (t++) * es, es);
+      int d = (int)rank - 1;
+      while (d >= 0 && ++idx[d] == ni[d]) idx[d--] = 0;
+      if (d < 0) break;
+    }
     goto done;
   }
   if (ss.total > SIZE_MAX / es || !(tmp = malloc(ss.total ? (size_t)(ss.total * es) : 1))) {
@@ -490,6 +553,7 @@ done:
   if (owned) h5k_close(sf);
   h5k_coordsel_free(&vs);
   h5k_coordsel_free(&ss);
+  h5k_coordsel_free(&rs);
   return rc;
 }
 

@@ -35,7 +35,12 @@ static const char *GEN =
     "    f.create_virtual_dataset('missing', lay4, fillvalue=3)\n"
     "    lay3[0:3] = h5py.VirtualSource('.', 'stack', shape=(4, 5, 10))[1, 2, 4:7]\n"
     "    f.create_virtual_dataset('nested', lay3, fillvalue=11)\n"
-    "    for name in ('stack', 'strided', 'missing', 'nested'):\n"
+    "    f['flat'] = np.arange(12, dtype='<i4') * 3\n"
+    "    lay5 = h5py.VirtualLayout(shape=(3, 4), dtype='<i4')\n"
+    "    lay5[0:2, :] = h5py.VirtualSource('.', 'flat', shape=(12,))[0:8]\n"
+    "    f.create_virtual_dataset('reshaped', lay5, fillvalue=-1)\n"
+    "    open('reshaped.slab', 'wb').write(f['reshaped'][1:3, 1:4:2].tobytes())\n"
+    "    for name in ('stack', 'strided', 'missing', 'nested', 'reshaped'):\n"
     "        open(name + '.all', 'wb').write(f[name][()].tobytes())\n"
     "    open('stack.slab', 'wb').write(f['stack'][1:4:2, 1:5, ::3].tobytes())\n"
     "    open('strided.slab', 'wb').write(f['strided'][1:2, 1:11:2].tobytes())\n";
@@ -101,6 +106,7 @@ int main(void) {
     check(f, dir, "/strided", NULL, "strided.all");
     check(f, dir, "/missing", NULL, "missing.all");
     check(f, dir, "/nested", NULL, "nested.all");
+    check(f, dir, "/reshaped", NULL, "reshaped.all"); /* a (8,) source shown as (2, 4) */
     memset(&sel, 0, sizeof sel);
     sel.rank = 3;
     set_dim(&sel, 0, 1, 2, 2);
@@ -112,6 +118,11 @@ int main(void) {
     set_dim(&sel, 0, 1, 1, 1);
     set_dim(&sel, 1, 1, 2, 5);
     check(f, dir, "/strided", &sel, "strided.slab");
+    memset(&sel, 0, sizeof sel);
+    sel.rank = 2;
+    set_dim(&sel, 0, 1, 1, 2);
+    set_dim(&sel, 1, 1, 2, 2);
+    check(f, dir, "/reshaped", &sel, "reshaped.slab");
     h5k_close(f);
   }
   remove_dir(dir);
