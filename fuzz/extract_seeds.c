@@ -10,6 +10,17 @@
  *   fuzz_symbol_table   B-tree address (8) + heap address (8) + image, per old-style group
  *   fuzz_dense          heap (8) + B-tree (8) + 32 ID bytes + image, per dense link/attribute
  *                       storage (name index, and creation-order index when present)
+ *   fuzz_layout         selector + rank + length + body + image, per layout, filter pipeline,
+ *                       fill value (old and new) and external file list message
+ *   fuzz_chunk_index    the 80-byte header of fuzz/fuzz_chunk_index.c + image, per chunked dataset
+ *   fuzz_filters        filter descriptions + the first stored chunk, per filtered dataset with
+ *                       at most 3 filters
+ *   fuzz_convert        destination + datatype message + up to 1 KiB of raw elements (+ image
+ *                       when the type holds variable-length data), per dataset
+ *   fuzz_global_heap    sizes + the first variable-length element + image, per dataset of
+ *                       variable-length data
+ *   fuzz_virtual        element size, rank, dims, the mapping block + the whole file, per
+ *                       virtual dataset
  * "image" is the file from its base address on (after any userblock). Only files with 8-byte
  * offsets and lengths are used for the image-based targets (the fuzz targets' contexts assume 8/8).
  * Built only with -DH5KIT_FUZZ=ON; uses the library's internal headers. */
@@ -20,6 +31,8 @@
 
 #include "api/file_impl.h"
 #include "format/btree2.h"
+#include "format/global_heap.h"
+#include "object/dataset.h"
 #include "format/messages.h"
 #include "format/object_header.h"
 #include "util/lookup3.h"
@@ -30,8 +43,8 @@
 typedef struct ctx {
   const char *outdir;
   h5k_file *f;
-  const uint8_t *img;
-  size_t img_len;
+  const uint8_t *img, *file;
+  size_t img_len, file_len;
   h5k_addr seen[MAX_OBJECTS];
   size_t nseen, nheaders;
 } ctx;
@@ -101,6 +114,158 @@ static void emit_dense(const ctx *c, uint64_t heap, uint64_t bt2) {
   emit(c, "fuzz_dense", pre, sizeof pre, c->img, c->img_len);
 }
 
+/* Whether a type holds variable-length data anywhere. */
+static int has_vlen(const h5k_datatype *t) {
+  if (!t) return 0;
+  if (t->cls == H5K_CLASS_VLEN) return 1;
+  for (size_t i = 0; i < t->nmembers; i++)
+    if (has_vlen(t->members[i].type)) return 1;
+  return t->cls != H5K_CLASS_ENUM && has_vlen(t->base);
+}
+
+typedef struct first_chunk {
+  int have;
+  h5k_chunk_info ci;
+} first_chunk;
+
+static int on_chunk(void *ud, const h5k_chunk_info *ci) {
+  first_chunk *fc = ud;
+  fc->ci = *ci;
+  fc->have = 1;
+  return 1;
+}
+
+/* Seeds of the read-engine targets for the dataset whose header is oh. */
+static void one_dataset(const ctx *c, const h5k_ohdr *oh) {
+  const h5k_fctx *f = &c->f->fc;
+  h5k_read_env env;
+  h5k_dset d;
+  uint8_t hdr[80], *raw = NULL, *buf = NULL;
+  size_t n = 0;
+  memset(&env, 0, sizeof env);
+  env.f = f;
+  env.filters = &c->f->filters;
+  env.nthreads = 1;
+  if (h5k_dset_open(&d, &env, oh) != 0) return;
+  /* fuzz_chunk_index */
+  if (d.layout.cls == H5K_LAYOUT_CHUNKED && d.geom.rank <= 4) {
+    memset(hdr, 0, sizeof hdr);
+    hdr[0] = (uint8_t)d.layout.index;
+    hdr[1] = (uint8_t)(d.geom.rank - 1);
+    hdr[2] = (uint8_t)((d.geom.filtered ? 1 : 0) | (d.layout.flags & 3) << 1);
+    hdr[3] = (uint8_t)d.esize;
+    for (unsigned i = 0; i < 6; i++) hdr[4 + i] = (uint8_t)d.layout.ia_params[i];
+    if (d.layout.index == H5K_CHUNK_INDEX_BTREE2) hdr[4] = (uint8_t)(d.layout.ia_params[0] / 64);
+    put_le(hdr + 10, d.layout.single_size, 4);
+    put_le(hdr + 14, d.layout.single_mask, 4);
+    put_le(hdr + 18, d.layout.addr, 8);
+    for (unsigned i = 0; i < d.geom.rank; i++) {
+      put_le(hdr + 26 + 10 * i, d.geom.dims[i], 4);
+      put_le(hdr + 30 + 10 * i, d.geom.maxdims[i] == H5K_UNLIMITED ? 0xFFFFFFFFu : d.geom.maxdims[i], 4);
+      put_le(hdr + 34 + 10 * i, d.layout.chunk[i], 2);
+    }
+    if (f->so == 8 && f->sl == 8) emit(c, "fuzz_chunk_index", hdr, sizeof hdr, c->img, c->img_len);
+  }
+  /* fuzz_filters: the first chunk with the dataset's pipeline */
+  if (d.layout.cls == H5K_LAYOUT_CHUNKED && d.pline.n >= 1 && d.pline.n <= 3) {
+    first_chunk fc;
+    memset(&fc, 0, sizeof fc);
+    if (h5k_dset_chunk_iterate(&d, on_chunk, &fc) >= 0 && fc.have && fc.ci.size <= (1u << 20) &&
+        (buf = malloc(fc.ci.size + 6 + 3 * (3 + 24 * 4))) != NULL) {
+      static const unsigned ids[] = {1, 2, 3, 4, 5, 6, 32000, 32001, 32004, 32008, 32015};
+      size_t pos = 6, sz = 0;
+      uint32_t mask = 0;
+      int ok = 1;
+      buf[0] = (uint8_t)((d.pline.n - 1) | (fc.ci.filter_mask & 63) << 2);
+      buf[1] = (uint8_t)d.esize;
+      put_le(buf + 2, d.geom.chunk_bytes, 4);
+      for (size_t i = 0; i < d.pline.n && ok; i++) {
+        const h5k_filter_desc *fd = &d.pline.filters[i];
+        unsigned k = 0;
+        while (k < 11 && ids[k] != fd->id) k++;
+        if (k == 11 || fd->ncd > 24) ok = 0;
+        buf[pos] = (uint8_t)k;
+        buf[pos + 1] = (uint8_t)(fd->flags & 1);
+        buf[pos + 2] = (uint8_t)fd->ncd;
+        pos += 3;
+        for (size_t j = 0; ok && j < fd->ncd; j++, pos += 4) put_le(buf + pos, fd->cd[j], 4);
+      }
+      if (ok && h5k_dset_read_chunk(&sz, &mask, &d, fc.ci.offset, buf + pos, (size_t)fc.ci.size) == 0)
+        emit(c, "fuzz_filters", buf, pos, buf + pos, sz);
+      free(buf);
+      buf = NULL;
+    }
+  }
+  /* fuzz_convert and fuzz_global_heap: the raw elements */
+  if (h5k_dset_sel_count(&(uint64_t){0}, &d, NULL) == 0) {
+    uint64_t cnt = 0;
+    (void)h5k_dset_sel_count(&cnt, &d, NULL);
+    if (cnt * d.esize <= 4096 && (raw = malloc(cnt * d.esize + 1)) != NULL &&
+        h5k_dset_read_raw(&d, NULL, raw, (size_t)(cnt * d.esize)) == 0)
+      n = (size_t)cnt;
+  }
+  if (n) {
+    int vl = has_vlen(d.type);
+    size_t nb = n * d.esize > 1024 ? 1024 / d.esize * d.esize : n * d.esize;
+    for (size_t i = 0; i < oh->nmsgs; i++) {
+      const h5k_msg *m = &oh->msgs[i];
+      uint8_t pre[5];
+      if (m->type != H5K_MSG_DATATYPE || (m->flags & H5K_MSGF_SHARED) || m->size > 0xFFFF) continue;
+      pre[0] = 0;
+      put_le(pre + 1, m->size, 2);
+      put_le(pre + 3, nb, 2);
+      buf = malloc(m->size + nb + 1);
+      if (buf) {
+        memcpy(buf, m->data, m->size);
+        memcpy(buf + m->size, raw, nb);
+        /* the image is appended only for vlen data (emit takes two parts: concatenate) */
+        if (vl) {
+          uint8_t *all = malloc(m->size + nb + c->img_len);
+          if (all) {
+            memcpy(all, buf, m->size + nb);
+            memcpy(all + m->size + nb, c->img, c->img_len);
+            emit(c, "fuzz_convert", pre, sizeof pre, all, m->size + nb + c->img_len);
+            free(all);
+          }
+        } else {
+          emit(c, "fuzz_convert", pre, sizeof pre, buf, m->size + nb);
+        }
+        free(buf);
+        buf = NULL;
+      }
+      break;
+    }
+    if (d.type->cls == H5K_CLASS_VLEN && d.esize == h5k_vlen_elem_size(f)) {
+      uint8_t pre[1 + 16];
+      pre[0] = f->so == 8 && f->sl == 8 ? 0 : f->so == 4 && f->sl == 4 ? 1 : f->so == 2 ? 2 : 3;
+      memcpy(pre + 1, raw + (n > 1 ? d.esize : 0), d.esize);
+      emit(c, "fuzz_global_heap", pre, 1 + d.esize, c->img, c->img_len);
+    }
+  }
+  free(raw);
+  /* fuzz_virtual: the mapping block without its checksum, and the whole file */
+  if (d.layout.cls == H5K_LAYOUT_VIRTUAL && d.space.rank >= 1 && d.space.rank <= 4) {
+    uint8_t *obj = NULL;
+    size_t len = 0;
+    if (h5k_gheap_get(&obj, &len, f, d.layout.vds_heap_addr, d.layout.vds_heap_index) == 0 && len >= 4 &&
+        len - 4 <= 0xFFFF) {
+      uint8_t *in = malloc(12 + len - 4);
+      if (in) {
+        memset(in, 0, 12);
+        in[0] = (uint8_t)((d.esize - 1) % 16);
+        in[1] = (uint8_t)(d.space.rank - 1);
+        for (unsigned i = 0; i < d.space.rank; i++) put_le(in + 2 + 2 * i, d.space.dims[i], 2);
+        put_le(in + 10, len - 4, 2);
+        memcpy(in + 12, obj, len - 4);
+        emit(c, "fuzz_virtual", in, 12 + len - 4, c->file, c->file_len);
+        free(in);
+      }
+    }
+    free(obj);
+  }
+  h5k_dset_close(&d);
+}
+
 static void one_object(ctx *c, h5k_addr addr) {
   h5k_ohdr oh;
   const h5k_fctx *f = &c->f->fc;
@@ -110,9 +275,39 @@ static void one_object(ctx *c, h5k_addr addr) {
   if (c->nseen == MAX_OBJECTS) return;
   c->seen[c->nseen++] = addr;
   if (h5k_ohdr_read(&oh, f, addr) != 0) return;
+  one_dataset(c, &oh);
   for (size_t i = 0; i < oh.nmsgs; i++) {
     const h5k_msg *m = &oh.msgs[i];
     uint8_t sel;
+    /* fuzz_layout: selector (decoder + sizes), rank, body length, body, image */
+    if (!(m->flags & H5K_MSGF_SHARED) && m->size <= 0xFFFF &&
+        (m->type == H5K_MSG_LAYOUT || m->type == H5K_MSG_PLINE || m->type == H5K_MSG_FILLVALUE_OLD ||
+         m->type == H5K_MSG_FILLVALUE || m->type == H5K_MSG_EFL)) {
+      uint8_t pre[4];
+      unsigned rank = 0;
+      for (size_t k = 0; k < oh.nmsgs; k++) {
+        h5k_dataspace sp;
+        if (oh.msgs[k].type == H5K_MSG_DATASPACE && !(oh.msgs[k].flags & H5K_MSGF_SHARED) &&
+            h5k_decode_dataspace(&sp, oh.msgs[k].data, oh.msgs[k].size, f) == 0)
+          rank = sp.rank;
+      }
+      pre[0] = m->type == H5K_MSG_LAYOUT ? 0 : m->type == H5K_MSG_PLINE ? 1 : m->type == H5K_MSG_FILLVALUE_OLD ? 2
+             : m->type == H5K_MSG_FILLVALUE ? 3 : 4;
+      if (f->so == 4 && f->sl == 4) pre[0] |= 0x40;
+      else if (f->so == 2 && f->sl == 2) pre[0] |= 0x80;
+      else if (f->so == 8 && f->sl == 4) pre[0] |= 0xC0;
+      pre[1] = (uint8_t)rank;
+      put_le(pre + 2, m->size, 2);
+      {
+        uint8_t *body = malloc(m->size + (m->type == H5K_MSG_EFL ? c->img_len : 0) + 1);
+        if (body) {
+          memcpy(body, m->data, m->size);
+          if (m->type == H5K_MSG_EFL) memcpy(body + m->size, c->img, c->img_len);
+          emit(c, "fuzz_layout", pre, sizeof pre, body, m->size + (m->type == H5K_MSG_EFL ? c->img_len : 0));
+          free(body);
+        }
+      }
+    }
     if (m->flags & H5K_MSGF_SHARED) {
       if (m->type != H5K_MSG_DATATYPE) continue;
       sel = 0x3F;
@@ -192,6 +387,8 @@ int main(int argc, char **argv) {
       continue;
     }
     fclose(fp);
+    c.file = buf;
+    c.file_len = (size_t)n;
     c.img = buf + c.f->fc.base;
     c.img_len = (size_t)n - c.f->fc.base;
     emit(&c, "fuzz_superblock", NULL, 0, buf, (size_t)n);

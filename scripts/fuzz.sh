@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [TARGET|all] [SECONDS]
 #
 # TARGET is one of fuzz_file (default), fuzz_superblock, fuzz_object_header, fuzz_symbol_table,
-# fuzz_dense, fuzz_messages, or "all" (each in turn, SECONDS each). SECONDS defaults to 300.
+# fuzz_dense, fuzz_messages, fuzz_layout, fuzz_chunk_index, fuzz_filters, fuzz_convert,
+# fuzz_global_heap, fuzz_virtual, or "all" (each in turn, SECONDS each). SECONDS defaults to 300.
 # The targets are built with `make fuzz` (clang, build-fuzz/), then run single-process on a
 # COPY of the committed corpus fuzz/corpus/TARGET (the committed corpus is never modified),
 # with -timeout=10 -rss_limit_mb=2048 and a per-target -max_len.
@@ -23,6 +24,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${1:-fuzz_file}
 SECONDS_PER=${2:-300}
 ALL="fuzz_file fuzz_superblock fuzz_object_header fuzz_symbol_table fuzz_dense fuzz_messages"
+ALL="$ALL fuzz_layout fuzz_chunk_index fuzz_filters fuzz_convert fuzz_global_heap fuzz_virtual"
 
 case "$SECONDS_PER" in
   ''|*[!0-9]*) echo "fuzz.sh: SECONDS must be a number" >&2; exit 2 ;;
@@ -52,11 +54,12 @@ mkdir -p "$WORK"
 echo "fuzz.sh: work directory $WORK"
 
 # Longest input each target may grow: message bodies are small; the structure targets carry a
-# small file image (their committed seeds are cut to 8 KiB); whole files up to 64 KiB.
+# small file image (their committed seeds are cut to 8 KiB); whole files up to 64 KiB (and the
+# virtual-dataset target, whose input ends with a whole file).
 max_len_for() {
   case "$1" in
     fuzz_messages) echo 4096 ;;
-    fuzz_file) echo 65536 ;;
+    fuzz_file|fuzz_virtual) echo 65536 ;;
     *) echo 16384 ;;
   esac
 }

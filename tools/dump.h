@@ -51,9 +51,9 @@ void dump_get_int(uint64_t *u, int64_t *s, const uint8_t *p, size_t size, int bi
                   uint32_t offset, uint32_t precision);
 
 /* The subcommand (also declared in main.c, which dispatches to it). */
-int cmd_dump(int argc, char **argv);
+
 
 /* The subcommand (also declared in main.c, which dispatches to it). */
-int cmd_dump(int argc, char **argv);
+
 
 #endif

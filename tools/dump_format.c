@@ -277,7 +277,8 @@ static void put_vlen_string(dstr *out, dump_vctx *v, const h5k_datatype *t, cons
     free(buf);
     return;
   }
-  put_string(out, (const char *)buf, strnlen((const char *)buf, len), H5K_STR_NULLTERM);
+  /* An empty heap object comes back as NULL with length 0: an empty string. */
+  put_string(out, buf ? (const char *)buf : "", buf ? strnlen((const char *)buf, len) : 0, H5K_STR_NULLTERM);
   free(buf);
 }
 
@@ -334,7 +335,13 @@ void dump_value(dstr *out, dump_vctx *v, const h5k_datatype *t, const uint8_t *p
         return;
       }
     }
-    /* libhdf5's enum conversion stores all-ones for a value that names no member. */
+    /* A value that names no member prints as its bytes in native (little-endian) order: as
+     * stored for a little-endian base; libhdf5's conversion of a big-endian enum to the native
+     * one stores all ones instead. */
+    if (!t->base || t->base->big_endian != 1) {
+      put_hex(out, p, size, 0);
+      break;
+    }
     if (size == 1)
       ds_puts(out, "0xff");
     else

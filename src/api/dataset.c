@@ -145,6 +145,11 @@ int h5k_dataset_read(const h5k_dataset *ds, const h5k_selection *sel, const h5k_
       return h5k_conv(buf, mem_type, buf, ft, (size_t)n, &ds->file->fc);
     }
   }
+  /* The file representation is read whole before converting. Refuse reads whose raw form is
+   * far larger than their result (e.g. a hostile "integer" of gigabytes per element). */
+  if (raw_bytes > ((uint64_t)1 << 30) && raw_bytes / 16 > need)
+    return h5k_err(H5K_ELIMIT, "dataset at %llu: %llu bytes of stored elements for %llu bytes of result",
+                   (unsigned long long)ds->d.addr, (unsigned long long)raw_bytes, (unsigned long long)need);
   raw = malloc(raw_bytes ? (size_t)raw_bytes : 1);
   if (!raw) return h5k_err_nomem();
   rc = h5k_dataset_read_raw(ds, sel, raw, (size_t)raw_bytes);

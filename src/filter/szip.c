@@ -28,7 +28,9 @@ static int szip_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t
   int r;
 
   if (ncd < 4) return corrupt("szip: %zu client data values, need 4", ncd);
-  if (cd[0] > INT32_MAX || cd[1] == 0 || cd[1] > 64 || cd[2] == 0 || cd[2] > 64 || cd[3] == 0 || cd[3] > INT32_MAX)
+  /* libaec allocates in proportion to the scanline; libhdf5 never writes more than 4096 pixels
+   * per scanline (SZ_MAX_PIXELS_PER_SCANLINE), so a larger value is a hostile file. */
+  if (cd[0] > INT32_MAX || cd[1] == 0 || cd[1] > 64 || cd[2] == 0 || cd[2] > 64 || cd[3] == 0 || cd[3] > 4096)
     return corrupt("szip: bad parameters (mask %u, %u pixels per block, %u bits per pixel, %u per scanline)",
                    (unsigned)cd[0], (unsigned)cd[1], (unsigned)cd[2], (unsigned)cd[3]);
   cur_init(&c, in, in_len);

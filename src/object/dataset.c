@@ -772,6 +772,7 @@ int h5k_dset_read_coords(const h5k_dset *d, const h5k_coordsel *s, void *buf, si
   uint64_t need;
   unsigned want_rank = d->space.kind == H5K_SPACE_SIMPLE ? d->space.rank : 0;
   if (s->rank != want_rank) return h5k_err(H5K_EINVAL, "selection of rank %u on a dataset of rank %u", s->rank, want_rank);
+  if (s->total == 0) return 0; /* nothing to read; an empty plan stores no coordinate lists */
   for (unsigned k = 0; k < s->rank; k++)
     for (uint64_t i = 0; i < s->n[k]; i++)
       if (s->coord[k][i] >= d->space.dims[k] || (i && s->coord[k][i] <= s->coord[k][i - 1]))
