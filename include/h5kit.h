@@ -327,6 +327,7 @@ typedef struct h5k_dataset_info {
   unsigned alloc_time;          /* 1 early, 2 late, 3 incremental */
   unsigned fill_time;           /* 0 on alloc, 1 never, 2 if set */
   size_t nexternal;             /* external data files (External File List) */
+  size_t nvirtual;              /* virtual layout: number of mappings */
 } h5k_dataset_info;
 
 /* Open the dataset whose object header is at addr. Errors: H5K_EINVAL (not a dataset),
@@ -334,6 +335,16 @@ typedef struct h5k_dataset_info {
 H5K_API int h5k_dataset_open(h5k_dataset **out, h5k_file *f, h5k_addr addr);
 H5K_API void h5k_dataset_close(h5k_dataset *d);
 H5K_API int h5k_dataset_get_info(h5k_dataset_info *out, const h5k_dataset *d);
+
+/* External data file i (< info.nexternal): its name (borrowed, lives with the dataset), the byte
+ * offset of the dataset's segment in it, and the segment's size in bytes (H5K_UNLIMITED: to the
+ * end of the file). Errors: H5K_EINVAL (index out of range). */
+H5K_API int h5k_dataset_get_external(const char **name, uint64_t *offset, uint64_t *size, const h5k_dataset *d,
+                                     size_t i);
+
+/* Mapping i (< info.nvirtual) of a virtual dataset: its source file name ("." = this file) and
+ * source dataset path (both borrowed). Errors: H5K_EINVAL (index out of range). */
+H5K_API int h5k_dataset_get_virtual(const char **file, const char **dset, const h5k_dataset *d, size_t i);
 
 /* A hyperslab: per dimension start, stride (>= 1), count (blocks), block (elements per block;
  * at most stride unless count is 1). numpy's V[a:b:s] is start a, stride s, count ceil((b-a)/s),

@@ -510,6 +510,46 @@ static int list_dataset_verbose(ls_run *r, const h5k_object_info *info)
     }
     fprintf(out, "} %" PRIu64 " bytes\n", total);
   }
+  if (di.nexternal > 0) {
+    /* As h5ls: the segments, with their offset in the dataset's bytes. */
+    uint64_t at = 0;
+    fprintf(out, "    %-10s %zu external file%s\n", "Extern:", di.nexternal, di.nexternal == 1 ? "" : "s");
+    fprintf(out, "        %4s %10s %10s %10s %s\n", "ID", "DSet-Addr", "File-Addr", "Bytes", "File");
+    fprintf(out, "        %4s %10s %10s %10s %s\n", "----", "----------", "----------", "----------", "---------");
+    for (size_t i = 0; i < di.nexternal; i++) {
+      const char *name;
+      uint64_t off, size;
+      rc = h5k_dataset_get_external(&name, &off, &size, d, i);
+      if (rc < 0) {
+        fail(r, rc);
+        goto done;
+      }
+      fprintf(out, "        #%03zu %10" PRIu64 " %10" PRIu64 " ", i, at, off);
+      if (size == H5K_UNLIMITED) fprintf(out, "%10s ", "INF");
+      else fprintf(out, "%10" PRIu64 " ", size);
+      cli_put_escaped(out, name, 1);
+      putc('\n', out);
+      at += size;
+    }
+    fprintf(out, "        %4s %10s %10s %10s %s\n", "----", "----------", "----------", "----------", "---------");
+  }
+  if (di.nvirtual > 0) {
+    fprintf(out, "    %-10s {%zu} Source {\n", "Maps:", di.nvirtual);
+    for (size_t i = 0; i < di.nvirtual; i++) {
+      const char *file, *dset;
+      rc = h5k_dataset_get_virtual(&file, &dset, d, i);
+      if (rc < 0) {
+        fail(r, rc);
+        goto done;
+      }
+      fprintf(out, "%22s", "");
+      cli_put_escaped(out, file, 1);
+      fputs("   ", out);
+      cli_put_escaped(out, dset, 1);
+      putc('\n', out);
+    }
+    fprintf(out, "%15s}\n", "");
+  }
   /* Storage: logical = elements x type size, allocated = bytes stored */
   uint64_t npoints = 1, used = 0;
   if (di.space->kind == H5K_SPACE_NULL) npoints = 0;
@@ -522,8 +562,12 @@ static int list_dataset_verbose(ls_run *r, const h5k_object_info *info)
       goto done;
     }
     used = sum.bytes;
+  } else if (di.layout == H5K_LAYOUT_CONTIGUOUS && di.nexternal > 0) {
+    used = npoints * esize; /* libhdf5 counts external storage as allocated in full */
   } else if (di.layout == H5K_LAYOUT_CONTIGUOUS) {
     used = di.storage_addr != H5K_ADDR_UNDEF ? di.storage_size : 0;
+  } else if (di.layout == H5K_LAYOUT_VIRTUAL) {
+    used = 0;
   } else {
     used = di.storage_size;
   }

@@ -100,6 +100,24 @@ int h5k_dataset_get_info(h5k_dataset_info *out, const h5k_dataset *ds) {
   out->alloc_time = d->fill.alloc_time;
   out->fill_time = d->fill.fill_time;
   out->nexternal = d->efl.n;
+  out->nvirtual = ds->vmaps.n;
+  return 0;
+}
+
+int h5k_dataset_get_external(const char **name, uint64_t *offset, uint64_t *size, const h5k_dataset *ds, size_t i) {
+  if (!name || !offset || !size || !ds) return h5k_err(H5K_EINVAL, "h5k_dataset_get_external: NULL argument");
+  if (i >= ds->d.efl.n) return h5k_err(H5K_EINVAL, "external file %zu of %zu", i, ds->d.efl.n);
+  *name = ds->d.efl.e[i].name;
+  *offset = ds->d.efl.e[i].offset;
+  *size = ds->d.efl.e[i].size;
+  return 0;
+}
+
+int h5k_dataset_get_virtual(const char **file, const char **dset, const h5k_dataset *ds, size_t i) {
+  if (!file || !dset || !ds) return h5k_err(H5K_EINVAL, "h5k_dataset_get_virtual: NULL argument");
+  if (i >= ds->vmaps.n) return h5k_err(H5K_EINVAL, "mapping %zu of %zu", i, ds->vmaps.n);
+  *file = ds->vmaps.m[i].file;
+  *dset = ds->vmaps.m[i].dset;
   return 0;
 }
 
