@@ -442,7 +442,7 @@ int h5k_chunk_index_iterate(const h5k_fctx *f, const h5k_chunk_geom *g, h5k_chun
     /* Every chunk of the current extent, in row-major order; addresses by the maximum grid. */
     for (;;) {
       h5k_chunk_rec rec;
-      uint64_t idx;
+      uint64_t idx = 0;
       unsigned d;
       memset(&rec, 0, sizeof rec);
       TRY(grid_linear(&idx, &gr, scaled));
@@ -489,7 +489,7 @@ int h5k_chunk_index_lookup(h5k_chunk_rec *out, const h5k_fctx *f, const h5k_chun
   const h5k_layout *l;
   grid gr;
   uint8_t elem[256];
-  uint64_t idx;
+  uint64_t idx = 0;
   TRY(check_geom(g));
   l = g->layout;
   if (!out || !scaled) return h5k_err(H5K_EINVAL, "chunk lookup: NULL argument");

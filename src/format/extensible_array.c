@@ -214,7 +214,7 @@ static int page_init(const uint8_t *bitmap, uint64_t p) { return (bitmap[p / 8] 
  * bit0, bit0 + 1, ...; NULL otherwise. */
 static int walk_dblk(const h5k_fctx *f, const h5k_earray_hdr *h, unsigned s, uint64_t addr, uint64_t first,
                      const uint8_t *bitmap, uint64_t bit0, uint64_t *budget, h5k_earray_cb cb, void *ud) {
-  uint64_t len, page_len, page_n = UINT64_C(1) << h->page_bits;
+  uint64_t len = 0, page_len = 0, page_n = UINT64_C(1) << h->page_bits;
   uint8_t *buf = NULL, *page = NULL;
   size_t hdr = 6 + (size_t)f->so + h->arr_off_size;
   int rc = 0;
@@ -279,7 +279,7 @@ int h5k_earray_iterate(const h5k_fctx *f, const h5k_earray_hdr *h, h5k_earray_cb
   }
   /* Levels with a super block. */
   for (unsigned s = h->iblk_nsblks; s < h->nsblks && rc == 0; s++) {
-    uint64_t a = rd_addr(&c, f), len, bm_len = 0;
+    uint64_t a = rd_addr(&c, f), len = 0, bm_len = 0;
     h5k_cur sc;
     if (c.err) {
       rc = corrupt("extensible array index block at address %llu truncated", (unsigned long long)h->iblk_addr);
@@ -313,7 +313,7 @@ done:
 
 int h5k_earray_get(uint8_t *out, const h5k_fctx *f, const h5k_earray_hdr *h, uint64_t idx) {
   uint8_t *ib = NULL, *sb = NULL, *db = NULL;
-  uint64_t j, off, d, e, daddr, len, page_len;
+  uint64_t j, off, d, e, daddr, len = 0, page_len = 0;
   const uint8_t *bitmap = NULL;
   unsigned s;
   h5k_cur c;

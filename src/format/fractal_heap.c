@@ -347,7 +347,7 @@ done:
 static int get_managed(uint8_t **out, size_t *out_len, const h5k_fheap *h, h5k_cur *id) {
   const h5k_fctx *f = h->f;
   uint64_t off = rd_uvar(id, h->off_size), len = rd_uvar(id, h->len_size);
-  uint64_t daddr, doff, dsize, pos;
+  uint64_t daddr = 0, doff = 0, dsize = 0, pos;
   uint8_t *buf = NULL, *obj = NULL;
   h5k_cur c;
   const char *what = "fractal heap direct block";

@@ -165,8 +165,8 @@ int h5k_gcol_find(const uint8_t **p, size_t *len, const h5k_gcol *c, uint32_t in
 
 int h5k_gheap_get(uint8_t **out, size_t *out_len, const h5k_fctx *f, uint64_t collection, uint32_t index) {
   h5k_gcol col;
-  const uint8_t *p;
-  size_t len;
+  const uint8_t *p = NULL;
+  size_t len = 0;
   int rc;
 
   *out = NULL;
