@@ -143,8 +143,9 @@ static int block_decompress(uint8_t *dst, size_t bytes, h5k_cur *c, int comp, si
   return 0;
 }
 
-static int bitshuffle_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                             size_t ncd, size_t size_hint, size_t elem_size) {
+/* Decode into dst (dst_len bytes, filled exactly) when given, else into a malloc'd *out. */
+static int bitshuffle_run(uint8_t **out, size_t *out_len, uint8_t *dst, size_t dst_len, const uint8_t *in,
+                          size_t in_len, const uint32_t *cd, size_t ncd, size_t size_hint, size_t elem_size) {
   size_t size = (ncd >= 3 && cd[2] != 0) ? cd[2] : elem_size;
   int comp = ncd >= 5 ? (int)cd[4] : COMP_NONE;
   size_t total, block, n, nfull, last, tail, pos = 0;
@@ -179,7 +180,8 @@ static int bitshuffle_decode(uint8_t **out, size_t *out_len, const uint8_t *in, 
   last = n % block - n % BLOCKED_MULT;
   tail = n % BLOCKED_MULT;
 
-  buf = malloc(total ? total : 1);
+  if (dst && total != dst_len) return corrupt("bitshuffle: chunk decodes to %zu bytes, expected %zu", total, dst_len);
+  buf = dst ? dst : malloc(total ? total : 1);
   scratch = malloc(block * size);
   if (comp != COMP_NONE) tmp = malloc(block * size);
   if (!buf || !scratch || (comp != COMP_NONE && !tmp)) {
@@ -213,15 +215,27 @@ static int bitshuffle_decode(uint8_t **out, size_t *out_len, const uint8_t *in, 
     memcpy(buf + pos, src, tail * size);
     pos += tail * size;
   }
-  *out = buf;
-  *out_len = total;
+  if (!dst) {
+    *out = buf;
+    *out_len = total;
+  }
   buf = NULL;
 
 done:
-  free(buf);
+  if (!dst) free(buf);
   free(tmp);
   free(scratch);
   return rc;
+}
+
+static int bitshuffle_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                             size_t ncd, size_t size_hint, size_t elem_size) {
+  return bitshuffle_run(out, out_len, NULL, 0, in, in_len, cd, ncd, size_hint, elem_size);
+}
+
+int h5k_bitshuffle_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                               size_t ncd, size_t elem_size) {
+  return bitshuffle_run(NULL, NULL, dst, dst_len, in, in_len, cd, ncd, dst_len, elem_size);
 }
 
 const h5k_filter_class h5k_filter_class_bitshuffle = {sizeof(h5k_filter_class), H5K_FILTER_BITSHUFFLE,

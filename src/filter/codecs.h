@@ -22,6 +22,19 @@ extern const h5k_filter_class h5k_filter_class_lz4;         /* lz4.c */
 extern const h5k_filter_class h5k_filter_class_bitshuffle;  /* bitshuffle.c */
 extern const h5k_filter_class h5k_filter_class_zstd;        /* zstd.c */
 
+/* Decoders that write straight into the caller's buffer, which the chunk must fill exactly
+ * (dst_len bytes): the last filter undone writes into the output this way (pipeline.c). */
+typedef int (*h5k_decode_into_fn)(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                                  size_t ncd, size_t elem_size);
+int h5k_deflate_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                            size_t ncd, size_t elem_size);
+int h5k_shuffle_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                            size_t ncd, size_t elem_size);
+int h5k_lz4_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                        size_t ncd, size_t elem_size);
+int h5k_bitshuffle_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                               size_t ncd, size_t elem_size);
+
 /* Largest output any one decoder may produce for a chunk whose unfiltered size is size_hint.
  * The last filter undone must produce exactly size_hint bytes; an intermediate stage (e.g. LZ4
  * data under zstd) may be somewhat larger than the chunk, never more than this. Sizes read from

@@ -63,5 +63,22 @@ done:
   return rc;
 }
 
+int h5k_deflate_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                            size_t ncd, size_t elem_size) {
+  struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+  size_t got = 0, used = 0;
+  enum libdeflate_result r;
+  (void)cd;
+  (void)ncd;
+  (void)elem_size;
+  if (!d) return h5k_err_nomem();
+  r = libdeflate_zlib_decompress_ex(d, in, in_len, dst, dst_len, &used, &got);
+  libdeflate_free_decompressor(d);
+  if (r == LIBDEFLATE_INSUFFICIENT_SPACE) return corrupt("zlib stream inflates to more than the chunk's %zu bytes", dst_len);
+  if (r != LIBDEFLATE_SUCCESS) return corrupt("invalid or truncated zlib stream (%zu bytes)", in_len);
+  if (got != dst_len) return corrupt("chunk decodes to %zu bytes, expected %zu", got, dst_len);
+  return 0;
+}
+
 const h5k_filter_class h5k_filter_class_deflate = {sizeof(h5k_filter_class), H5K_FILTER_DEFLATE, "deflate",
                                                    deflate_decode};

@@ -27,6 +27,12 @@ int h5k_pipeline_decode(uint8_t **out, size_t *out_len, const h5k_filter_set *se
                         size_t n, uint32_t mask, const uint8_t *in, size_t in_len, size_t expect_len,
                         size_t elem_size);
 
+/* The same, writing the unfiltered chunk into dst, which it must fill exactly (dst_len bytes,
+ * the chunk's unfiltered size). The last filter undone writes straight into dst when it is a
+ * built-in that can (deflate, shuffle, LZ4, bitshuffle); otherwise the result is copied. */
+int h5k_pipeline_decode_into(uint8_t *dst, size_t dst_len, const h5k_filter_set *set, const h5k_filter_desc *filters,
+                             size_t n, uint32_t mask, const uint8_t *in, size_t in_len, size_t elem_size);
+
 /* Human-readable name of a filter id ("deflate", "shuffle", "lz4", ...) or "unknown". */
 const char *h5k_filter_name(unsigned id);
 

@@ -18,8 +18,10 @@
 #include "filter/codecs.h"
 #include "util/error.h"
 
-static int lz4_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                      size_t ncd, size_t size_hint, size_t elem_size) {
+/* Decode into dst (dst_len bytes, which the chunk must fill exactly) when dst is given, else into
+ * a malloc'd buffer returned in *out. */
+static int lz4_run(uint8_t **out, size_t *out_len, uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len,
+                   size_t size_hint) {
   h5k_cur c;
   uint64_t total, block;
   size_t done_bytes = 0;
@@ -34,7 +36,8 @@ static int lz4_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t 
     return corrupt("lz4: header claims %llu bytes for a chunk of %zu", (unsigned long long)total, size_hint);
   if (block > total) block = total;
   if (block == 0 && total != 0) return corrupt("lz4: block size 0");
-  buf = malloc(total ? (size_t)total : 1);
+  if (dst && total != dst_len) return corrupt("lz4: chunk decodes to %llu bytes, expected %zu", (unsigned long long)total, dst_len);
+  buf = dst ? dst : malloc(total ? (size_t)total : 1);
   if (!buf) return h5k_err_nomem();
   while (done_bytes < total) {
     size_t bsize = total - done_bytes < block ? (size_t)(total - done_bytes) : (size_t)block;
@@ -60,13 +63,31 @@ static int lz4_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t 
     }
     done_bytes += bsize;
   }
-  *out = buf;
-  *out_len = (size_t)total;
+  if (!dst) {
+    *out = buf;
+    *out_len = (size_t)total;
+  }
   buf = NULL;
 
 done:
-  free(buf);
+  if (!dst) free(buf);
   return rc;
+}
+
+static int lz4_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                      size_t ncd, size_t size_hint, size_t elem_size) {
+  (void)cd;
+  (void)ncd;
+  (void)elem_size;
+  return lz4_run(out, out_len, NULL, 0, in, in_len, size_hint);
+}
+
+int h5k_lz4_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                        size_t ncd, size_t elem_size) {
+  (void)cd;
+  (void)ncd;
+  (void)elem_size;
+  return lz4_run(NULL, NULL, dst, dst_len, in, in_len, dst_len);
 }
 
 const h5k_filter_class h5k_filter_class_lz4 = {sizeof(h5k_filter_class), H5K_FILTER_LZ4, "lz4", lz4_decode};

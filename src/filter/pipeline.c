@@ -88,19 +88,16 @@ static int filter_failed(int rc, const h5k_filter_desc *f) {
   return h5k_err(rc, "filter %u (%s) failed: %s", f->id, display_name(f), detail);
 }
 
-int h5k_pipeline_decode(uint8_t **out, size_t *out_len, const h5k_filter_set *set, const h5k_filter_desc *filters,
-                        size_t n, uint32_t mask, const uint8_t *in, size_t in_len, size_t expect_len,
-                        size_t elem_size) {
+/* Undo the active filters of the pipeline in reverse order. On success *owned is the buffer of
+ * the last stage run (NULL if none ran) and *src / *src_len the current data (in, or *owned). */
+static int run_stages(uint8_t **owned_out, const uint8_t **src_out, size_t *len_out, const h5k_filter_set *set,
+                      const h5k_filter_desc *filters, size_t n, uint32_t mask, const uint8_t *in, size_t in_len,
+                      size_t expect_len, size_t elem_size) {
   uint8_t *owned = NULL; /* output of the last stage run, if any */
   const uint8_t *src = in;
   size_t src_len = in_len;
   size_t cap = filter_out_cap(expect_len);
   int rc = 0;
-
-  if (!out || !out_len || (!in && in_len) || (n && !filters)) return h5k_err(H5K_EINVAL, "pipeline: bad arguments");
-  *out = NULL;
-  *out_len = 0;
-  if (n > MAX_FILTERS) return corrupt("filter pipeline has %zu filters (at most %d)", n, MAX_FILTERS);
 
   for (size_t i = n; i-- > 0;) {
     const h5k_filter_desc *f = &filters[i];
@@ -111,38 +108,65 @@ int h5k_pipeline_decode(uint8_t **out, size_t *out_len, const h5k_filter_set *se
     if (mask & ((uint32_t)1 << i)) continue;
     if (f->ncd && !f->cd) {
       rc = h5k_err(H5K_EINVAL, "filter %u (%s): client data missing", f->id, display_name(f));
-      goto done;
+      goto fail;
     }
     cls = find_class(set, f->id);
     if (!cls) {
       rc = h5k_err(H5K_EUNSUPPORTED, "unknown filter %u (%s)", f->id,
                    (f->name && f->name[0]) ? f->name : h5k_filter_name(f->id));
-      goto done;
+      goto fail;
     }
     h5k_err_clear();
     rc = cls->decode(&o, &olen, src, src_len, f->cd, f->ncd, expect_len, elem_size);
     if (rc < 0) {
       free(o);
       rc = filter_failed(rc, f);
-      goto done;
+      goto fail;
     }
     rc = 0;
     if (!o) {
       rc = h5k_err(H5K_EINVAL, "filter %u (%s) returned no buffer", f->id, display_name(f));
-      goto done;
+      goto fail;
     }
     if (olen > cap) {
       free(o);
       rc = h5k_err(H5K_ELIMIT, "filter %u (%s) produced %zu bytes for a chunk of %zu bytes", f->id,
                    display_name(f), olen, expect_len);
-      goto done;
+      goto fail;
     }
     free(owned);
     owned = o;
     src = o;
     src_len = olen;
   }
+  *owned_out = owned;
+  *src_out = src;
+  *len_out = src_len;
+  return 0;
+fail:
+  free(owned);
+  return rc;
+}
 
+static int check_args(const h5k_filter_desc *filters, size_t n, const uint8_t *in, size_t in_len) {
+  if ((!in && in_len) || (n && !filters)) return h5k_err(H5K_EINVAL, "pipeline: bad arguments");
+  if (n > MAX_FILTERS) return corrupt("filter pipeline has %zu filters (at most %d)", n, MAX_FILTERS);
+  return 0;
+}
+
+int h5k_pipeline_decode(uint8_t **out, size_t *out_len, const h5k_filter_set *set, const h5k_filter_desc *filters,
+                        size_t n, uint32_t mask, const uint8_t *in, size_t in_len, size_t expect_len,
+                        size_t elem_size) {
+  uint8_t *owned = NULL;
+  const uint8_t *src;
+  size_t src_len;
+  int rc;
+
+  if (!out || !out_len) return h5k_err(H5K_EINVAL, "pipeline: bad arguments");
+  *out = NULL;
+  *out_len = 0;
+  TRY(check_args(filters, n, in, in_len));
+  TRY(run_stages(&owned, &src, &src_len, set, filters, n, mask, in, in_len, expect_len, elem_size));
   if (src_len != expect_len) {
     rc = corrupt("chunk decodes to %zu bytes, expected %zu", src_len, expect_len);
     goto done;
@@ -158,8 +182,48 @@ int h5k_pipeline_decode(uint8_t **out, size_t *out_len, const h5k_filter_set *se
   *out = owned;
   *out_len = src_len;
   owned = NULL;
+  rc = 0;
 
 done:
   free(owned);
   return rc;
+}
+
+/* The built-in decoders that can write into a given buffer. */
+static h5k_decode_into_fn into_for(const h5k_filter_class *cls) {
+  if (cls == &h5k_filter_class_deflate) return h5k_deflate_decode_into;
+  if (cls == &h5k_filter_class_shuffle) return h5k_shuffle_decode_into;
+  if (cls == &h5k_filter_class_lz4) return h5k_lz4_decode_into;
+  if (cls == &h5k_filter_class_bitshuffle) return h5k_bitshuffle_decode_into;
+  return NULL;
+}
+
+int h5k_pipeline_decode_into(uint8_t *dst, size_t dst_len, const h5k_filter_set *set, const h5k_filter_desc *filters,
+                             size_t n, uint32_t mask, const uint8_t *in, size_t in_len, size_t elem_size) {
+  size_t last = n;
+  h5k_decode_into_fn into = NULL;
+  uint8_t *owned = NULL;
+  const uint8_t *src;
+  size_t src_len;
+  int rc;
+
+  if (!dst && dst_len) return h5k_err(H5K_EINVAL, "pipeline: bad arguments");
+  TRY(check_args(filters, n, in, in_len));
+  for (size_t i = 0; i < n && last == n; i++)
+    if (!(mask & ((uint32_t)1 << i))) last = i; /* the stage undone last */
+  if (last < n && !(filters[last].ncd && !filters[last].cd)) into = into_for(find_class(set, filters[last].id));
+  if (!into) {
+    TRY(h5k_pipeline_decode(&owned, &src_len, set, filters, n, mask, in, in_len, dst_len, elem_size));
+    if (src_len) memcpy(dst, owned, src_len);
+    free(owned);
+    return 0;
+  }
+  /* Every stage but the last as usual, then the last one straight into dst. */
+  TRY(run_stages(&owned, &src, &src_len, set, filters, n, mask | ((uint32_t)1 << last), in, in_len, dst_len,
+                 elem_size));
+  h5k_err_clear();
+  rc = into(dst, dst_len, src, src_len, filters[last].cd, filters[last].ncd, elem_size);
+  if (rc < 0) rc = filter_failed(rc, &filters[last]);
+  free(owned);
+  return rc < 0 ? rc : 0;
 }

@@ -114,5 +114,19 @@ static int shuffle_decode(uint8_t **out, size_t *out_len, const uint8_t *in, siz
   return 0;
 }
 
+int h5k_shuffle_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                            size_t ncd, size_t elem_size) {
+  size_t size = (ncd >= 1 && cd[0] != 0) ? cd[0] : elem_size;
+  size_t n = size ? in_len / size : 0;
+  if (in_len != dst_len) return corrupt("shuffle: %zu bytes in a chunk of %zu", in_len, dst_len);
+  if (size <= 1 || n <= 1) {
+    if (in_len) memcpy(dst, in, in_len);
+  } else {
+    h5k_unshuffle_bytes(dst, in, n, size);
+    if (in_len > n * size) memcpy(dst + n * size, in + n * size, in_len - n * size);
+  }
+  return 0;
+}
+
 const h5k_filter_class h5k_filter_class_shuffle = {sizeof(h5k_filter_class), H5K_FILTER_SHUFFLE, "shuffle",
                                                    shuffle_decode};

@@ -602,10 +602,11 @@ static int64_t identity_offset(const chunk_job *j, const uint64_t *pos) {
   return (int64_t)off;
 }
 
-/* A worker's buffer for stored chunk bytes, reused from chunk to chunk. */
+/* A worker's buffers for stored and decoded chunk bytes, reused from chunk to chunk. */
 typedef struct scratch {
   uint8_t *buf;
   size_t cap;
+  uint8_t *dec;  /* one decoded chunk (geom.chunk_bytes), allocated on first use */
 } scratch;
 
 static int scratch_read(uint8_t **out, scratch *sc, const h5k_dset *d, uint64_t addr, uint64_t size) {
@@ -625,7 +626,6 @@ static int do_task(chunk_job *j, uint64_t k, scratch *sc) {
   const task *t = &j->tasks[k];
   uint64_t pos[H5K_MAX_DIMS], scaled[H5K_MAX_DIMS];
   uint8_t *raw = NULL, *dec = NULL;
-  size_t declen = 0;
   int rc;
   task_pos(j, k, pos, scaled);
   if (!t->have) {
@@ -633,13 +633,21 @@ static int do_task(chunk_job *j, uint64_t k, scratch *sc) {
     return 0;
   }
   if (d->pline.n > 0 && !((d->layout.flags & 1) && is_edge_chunk(d, scaled))) {
+    /* Decode straight into the output when the chunk is one piece of it, else into the
+     * worker's chunk buffer and copy the selected part. */
+    int64_t off = identity_offset(j, pos);
     rc = scratch_read(&raw, sc, d, t->addr, t->size);
     if (rc < 0) return chunk_error(d, scaled, rc);
-    rc = h5k_pipeline_decode(&dec, &declen, d->env.filters, d->pline.filters, d->pline.n, t->mask, raw,
-                             (size_t)t->size, (size_t)d->geom.chunk_bytes, d->esize);
+    if (off >= 0) {
+      dec = j->out + (uint64_t)off * d->esize;
+    } else {
+      if (!sc->dec && !(sc->dec = malloc((size_t)d->geom.chunk_bytes))) return h5k_err_nomem();
+      dec = sc->dec;
+    }
+    rc = h5k_pipeline_decode_into(dec, (size_t)d->geom.chunk_bytes, d->env.filters, d->pline.filters, d->pline.n,
+                                  t->mask, raw, (size_t)t->size, d->esize);
     if (rc < 0) return chunk_error(d, scaled, rc);
-    scatter(j, pos, dec);
-    free(dec);
+    if (off < 0) scatter(j, pos, dec);
     return 0;
   }
   if (t->size < d->geom.chunk_bytes)
@@ -661,7 +669,7 @@ static int do_task(chunk_job *j, uint64_t k, scratch *sc) {
 
 static void *worker(void *arg) {
   chunk_job *j = arg;
-  scratch sc = {NULL, 0};
+  scratch sc = {NULL, 0, NULL};
   for (;;) {
     uint64_t k;
     int rc;
@@ -675,6 +683,7 @@ static void *worker(void *arg) {
     }
   }
   free(sc.buf);
+  free(sc.dec);
   return NULL;
 }
 
@@ -733,9 +742,10 @@ static int read_chunked(const h5k_dset *d, const selplan *s, uint8_t *out) {
   nthreads = d->env.nthreads ? d->env.nthreads : 1;
   if (nthreads > j.ntasks) nthreads = (unsigned)j.ntasks;
   if (nthreads <= 1) {
-    scratch sc = {NULL, 0};
+    scratch sc = {NULL, 0, NULL};
     for (uint64_t t = 0; t < j.ntasks && rc == 0; t++) rc = do_task(&j, t, &sc);
     free(sc.buf);
+    free(sc.dec);
   } else {
     pthread_t th[256];
     unsigned started = 0;
