@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: list the bundled sample file with h5kit and, when the reference h5ls is installed,
-# show that both print the same bytes. Run from anywhere; expects the build in build/.
+# `make demo`: list, dump and read the bundled sample file with h5kit and, when the reference
+# tools are installed, show that h5kit prints the same bytes as h5ls and h5dump.
+# Run from anywhere; expects the build in build/.
 #   bash scripts/demo.sh [H5KIT_BINARY]
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,57 +13,55 @@ if [ ! -x "$h5kit" ]; then
   echo "demo: $h5kit not found; build first with 'make'" >&2
   exit 1
 fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# words ARGS...: the arguments as a shell would need them typed (quoted when they hold a space).
+words() {
+  local a
+  for a in "$@"; do
+    case $a in *" "*) printf " '%s'" "$a" ;; *) printf " %s" "$a" ;; esac
+  done
+}
+
+# show CMD...: print the command line, run it, stop the demo if it fails.
+show() {
+  echo "\$ h5kit$(words "$@")"
+  "$h5kit" "$@" || { echo "demo: h5kit $1 failed" >&2; exit 1; }
+  echo
+}
+
+# same_as REFTOOL ARGS...: compare `h5kit SUBCOMMAND ARGS` with the reference tool, byte for byte.
+same_as() {
+  local ref=$1 sub=$2
+  shift 2
+  if ! command -v "$ref" >/dev/null 2>&1; then
+    echo "($ref is not installed, so no comparison with it)"
+    return 0
+  fi
+  echo "\$ $ref$(words "$@") | diff - <(h5kit $sub$(words "$@"))"
+  "$ref" "$@" >"$tmp/ref" 2>&1
+  "$h5kit" "$sub" "$@" >"$tmp/ours" 2>&1
+  if cmp -s "$tmp/ref" "$tmp/ours"; then
+    echo "identical to $ref ($(wc -l <"$tmp/ref") lines)"
+    echo
+  else
+    diff "$tmp/ref" "$tmp/ours" | head -20
+    echo "demo: h5kit $sub differs from $ref" >&2
+    exit 1
+  fi
+}
 
 echo "h5kit demo: an independent reader of the HDF5 file format"
 echo "file: $sample ($(wc -c <"$sample") bytes; made by demo/make_sample.py)"
 echo
-echo "\$ h5kit ls -r $sample"
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-"$h5kit" ls -r "$sample" >"$tmp/ours"
-rc=$?
-cat "$tmp/ours"
-if [ $rc -ne 0 ]; then
-  echo "demo: h5kit exited with status $rc" >&2
-  exit $rc
-fi
-
-echo
-if ! command -v h5ls >/dev/null 2>&1; then
-  echo "(h5ls is not installed, so no comparison with the reference tools)"
-  exit 0
-fi
-echo "\$ h5ls -r $sample | diff - <(h5kit ls -r $sample)"
-h5ls -r "$sample" >"$tmp/ref" 2>&1
-if cmp -s "$tmp/ref" "$tmp/ours"; then
-  echo "identical to h5ls ($(wc -l <"$tmp/ref") lines)"
-else
-  diff "$tmp/ref" "$tmp/ours" | head -20
-  echo "demo: output differs from h5ls -r" >&2
-  exit 1
-fi
+show ls -r "$sample"
+same_as h5ls ls -r "$sample"
 
 # Reading values: the detector frames (chunked, gzip) through the same library.
 ds=/entry/instrument/detector/data
-echo
-echo "\$ h5kit dump -H -d $ds $sample"
-"$h5kit" dump -H -d "$ds" "$sample" || exit 1
-echo
-echo "\$ h5kit get '$sample#$ds' --slice '1:3, 30, ::8' --format csv     # frames 1-2, row 30, every 8th pixel"
-"$h5kit" get "$sample#$ds" --slice '1:3, 30, ::8' --format csv || exit 1
-echo
-echo "\$ h5kit chunks '$sample#$ds'"
-"$h5kit" chunks "$sample#$ds" || exit 1
-if command -v h5dump >/dev/null 2>&1; then
-  echo
-  echo "\$ h5dump $sample | diff - <(h5kit dump $sample)"
-  h5dump "$sample" >"$tmp/dref" 2>&1
-  "$h5kit" dump "$sample" >"$tmp/dours" 2>&1
-  if cmp -s "$tmp/dref" "$tmp/dours"; then
-    echo "identical to h5dump ($(wc -l <"$tmp/dref") lines)"
-  else
-    diff "$tmp/dref" "$tmp/dours" | head -20
-    echo "demo: output differs from h5dump" >&2
-    exit 1
-  fi
-fi
+show dump -H -d "$ds" "$sample"
+echo "# frames 1-2, row 30, every 8th pixel:"
+show get "$sample#$ds" --slice '1:3, 30, ::8' --format csv
+show chunks "$sample#$ds"
+same_as h5dump dump "$sample"
