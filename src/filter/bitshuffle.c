@@ -103,16 +103,72 @@ static size_t bits_to_plane_sse2(uint8_t *dst, const uint8_t *const rows[8], siz
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+
+__attribute__((target("avx2"))) static inline __m256i transpose8x4(__m256i x) {
+  __m256i t;
+  t = _mm256_and_si256(_mm256_xor_si256(x, _mm256_srli_epi64(x, 7)), _mm256_set1_epi64x(0x00AA00AA00AA00AALL));
+  x = _mm256_xor_si256(_mm256_xor_si256(x, t), _mm256_slli_epi64(t, 7));
+  t = _mm256_and_si256(_mm256_xor_si256(x, _mm256_srli_epi64(x, 14)), _mm256_set1_epi64x(0x0000CCCC0000CCCCLL));
+  x = _mm256_xor_si256(_mm256_xor_si256(x, t), _mm256_slli_epi64(t, 14));
+  t = _mm256_and_si256(_mm256_xor_si256(x, _mm256_srli_epi64(x, 28)), _mm256_set1_epi64x(0x00000000F0F0F0F0LL));
+  x = _mm256_xor_si256(_mm256_xor_si256(x, t), _mm256_slli_epi64(t, 28));
+  return x;
+}
+
+/* The SSE2 routine on 32 columns at once: the unpacks work inside each 128-bit lane, so lane 0
+ * yields columns q..q+15 exactly as the SSE2 code does and lane 1 columns q+16..q+31. */
+__attribute__((target("avx2"))) static size_t bits_to_plane_avx2(uint8_t *dst, const uint8_t *const rows[8],
+                                                                 size_t nq) {
+  size_t q = 0;
+  for (; q + 32 <= nq; q += 32) {
+    __m256i r[8], a[8], b[8];
+    for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_si256((const __m256i *)(const void *)(rows[k] + q));
+    for (int k = 0; k < 4; k++) {
+      a[2 * k] = _mm256_unpacklo_epi8(r[2 * k], r[2 * k + 1]);
+      a[2 * k + 1] = _mm256_unpackhi_epi8(r[2 * k], r[2 * k + 1]);
+    }
+    for (int h = 0; h < 2; h++) {
+      b[4 * h] = _mm256_unpacklo_epi16(a[4 * h], a[4 * h + 2]);
+      b[4 * h + 1] = _mm256_unpackhi_epi16(a[4 * h], a[4 * h + 2]);
+      b[4 * h + 2] = _mm256_unpacklo_epi16(a[4 * h + 1], a[4 * h + 3]);
+      b[4 * h + 3] = _mm256_unpackhi_epi16(a[4 * h + 1], a[4 * h + 3]);
+    }
+    for (int k = 0; k < 4; k++) {
+      __m256i lo = transpose8x4(_mm256_unpacklo_epi32(b[k], b[4 + k]));
+      __m256i hi = transpose8x4(_mm256_unpackhi_epi32(b[k], b[4 + k]));
+      uint8_t *d0 = dst + 8 * (q + 4 * k), *d1 = dst + 8 * (q + 16 + 4 * k);
+      _mm_storeu_si128((__m128i *)(void *)d0, _mm256_castsi256_si128(lo));
+      _mm_storeu_si128((__m128i *)(void *)(d0 + 16), _mm256_castsi256_si128(hi));
+      _mm_storeu_si128((__m128i *)(void *)d1, _mm256_extracti128_si256(lo, 1));
+      _mm_storeu_si128((__m128i *)(void *)(d1 + 16), _mm256_extracti128_si256(hi, 1));
+    }
+  }
+  return q;
+}
+#endif
+
+/* The rows advanced by q columns (into tmp). */
+static inline const uint8_t *const *rows_from(const uint8_t *const rows[8], size_t q, const uint8_t *tmp[8]) {
+  for (int b = 0; b < 8; b++) tmp[b] = rows[b] + q;
+  return tmp;
+}
+
 void h5k_bitunshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch) {
   size_t nq = n / 8; /* bytes per bit row */
   uint8_t *planes = size == 1 ? out : scratch;
   for (size_t j = 0; j < size; j++) {
-    const uint8_t *rows[8];
+    const uint8_t *rows[8], *r2[8];
     uint8_t *dst = planes + j * n;
     size_t q = 0;
     for (int b = 0; b < 8; b++) rows[b] = in + (j * 8 + (size_t)b) * nq;
+#if defined(HAVE_AVX2_PATH)
+    if (__builtin_cpu_supports("avx2")) q = bits_to_plane_avx2(dst, rows, nq);
+#endif
 #if defined(__SSE2__)
-    q = bits_to_plane_sse2(dst, rows, nq);
+    q += bits_to_plane_sse2(dst + 8 * q, rows_from(rows, q, r2), nq - q);
 #endif
     for (; q < nq; q++) {
       uint64_t x = 0;
