@@ -33,12 +33,13 @@ static int deflate_decode(uint8_t **out, size_t *out_len, const uint8_t *in, siz
   for (;;) {
     size_t got = 0, used = 0;
     enum libdeflate_result r;
-    uint8_t *nb = realloc(buf, size ? size : 1);
-    if (!nb) {
+    /* Each attempt inflates from the start, so the old buffer's content is not needed. */
+    free(buf);
+    buf = malloc(size ? size : 1);
+    if (!buf) {
       rc = h5k_err_nomem();
       goto done;
     }
-    buf = nb;
     r = libdeflate_zlib_decompress_ex(d, in, in_len, buf, size, &used, &got);
     if (r == LIBDEFLATE_SUCCESS) {
       *out = buf;
