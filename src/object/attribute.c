@@ -23,7 +23,8 @@ typedef struct attr_item {
   size_t size;
   int shared;          /* the bytes are a shared-message pointer */
   int64_t corder;
-  char *name;          /* for sorting */
+  h5k_attr_msg am;     /* the message split into its parts (borrows from data or unshared) */
+  uint8_t *unshared;   /* owned: the real message when `data` was a shared pointer */
 } attr_item;
 
 typedef struct attr_list {
@@ -33,8 +34,9 @@ typedef struct attr_list {
 
 static void alist_free(attr_list *l) {
   for (size_t i = 0; i < l->n; i++) {
+    h5k_attr_msg_clear(&l->v[i].am);
+    free(l->v[i].unshared);
     free(l->v[i].raw);
-    free(l->v[i].name);
   }
   free(l->v);
   memset(l, 0, sizeof *l);
@@ -153,7 +155,7 @@ static int collect(attr_list *l, const h5k_fctx *f, const h5k_ohdr *oh, h5k_orde
 }
 
 static int cmp_name(const void *a, const void *b) {
-  return strcmp(((const attr_item *)a)->name, ((const attr_item *)b)->name);
+  return strcmp(((const attr_item *)a)->am.name, ((const attr_item *)b)->am.name);
 }
 static int cmp_corder(const void *a, const void *b) {
   int64_t x = ((const attr_item *)a)->corder, y = ((const attr_item *)b)->corder;
@@ -162,8 +164,8 @@ static int cmp_corder(const void *a, const void *b) {
 
 /* Decode one attribute fully and hand it to the callback. */
 static int deliver_one(const h5k_fctx *f, const attr_item *it, h5k_attr_cb cb, void *ud) {
-  h5k_attr_msg am;
-  uint8_t *owned = NULL, *towned = NULL, *sowned = NULL;
+  h5k_attr_msg am = it->am; /* a copy of the split parts; the item keeps ownership */
+  uint8_t *towned = NULL, *sowned = NULL;
   const uint8_t *tp, *sp;
   size_t tl, sl;
   h5k_datatype *type = NULL;
@@ -171,8 +173,6 @@ static int deliver_one(const h5k_fctx *f, const attr_item *it, h5k_attr_cb cb, v
   h5k_dataspace space;
   h5k_attr a;
   int rc;
-  memset(&am, 0, sizeof am);
-  TRY(split(&am, &owned, f, it));
   rc = h5k_msg_unshare(&tp, &tl, &towned, &committed, f, H5K_MSG_DATATYPE, am.type_bytes, am.type_len, am.type_shared);
   if (rc < 0) goto done;
   rc = h5k_decode_datatype(&type, NULL, tp, tl, f);
@@ -211,8 +211,6 @@ done:
   h5k_datatype_free(type);
   free(towned);
   free(sowned);
-  h5k_attr_msg_clear(&am);
-  free(owned);
   return rc;
 }
 
@@ -222,17 +220,10 @@ int h5k_obj_attrs(const h5k_fctx *f, const h5k_ohdr *oh, h5k_order order, h5k_at
   memset(&l, 0, sizeof l);
   rc = collect(&l, f, oh, order);
   if (rc < 0) goto done;
-  /* Names are needed for sorting (and to detect duplicates). */
+  /* Split every message once: the names sort the list, the parts are decoded on delivery. */
   for (size_t i = 0; i < l.n; i++) {
-    h5k_attr_msg am;
-    uint8_t *owned = NULL;
-    memset(&am, 0, sizeof am);
-    rc = split(&am, &owned, f, &l.v[i]);
+    rc = split(&l.v[i].am, &l.v[i].unshared, f, &l.v[i]);
     if (rc < 0) goto done;
-    l.v[i].name = am.name;
-    am.name = NULL;
-    h5k_attr_msg_clear(&am);
-    free(owned);
   }
   if (l.n < 2) {
     /* nothing to sort */
@@ -241,8 +232,8 @@ int h5k_obj_attrs(const h5k_fctx *f, const h5k_ohdr *oh, h5k_order order, h5k_at
   } else {
     qsort(l.v, l.n, sizeof *l.v, cmp_name);
     for (size_t i = 1; i < l.n; i++)
-      if (strcmp(l.v[i - 1].name, l.v[i].name) == 0) {
-        rc = corrupt("object at %llu: two attributes named \"%s\"", (unsigned long long)oh->addr, l.v[i].name);
+      if (strcmp(l.v[i - 1].am.name, l.v[i].am.name) == 0) {
+        rc = corrupt("object at %llu: two attributes named \"%s\"", (unsigned long long)oh->addr, l.v[i].am.name);
         goto done;
       }
   }

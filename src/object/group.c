@@ -333,6 +333,10 @@ int h5k_obj_link_count(uint64_t *out, const h5k_fctx *f, const h5k_ohdr *oh) {
     *out = h.total_nrec;
     return 0;
   }
+  if (has) { /* compact: one link message per link, nothing to decode */
+    *out = h5k_ohdr_count(oh, H5K_MSG_LINK);
+    return 0;
+  }
   *out = 0;
   return h5k_obj_links(f, oh, H5K_ORDER_NAME, count_cb, out);
 }
