@@ -1,4 +1,4 @@
-/* h5kit — an independent reader of the HDF5 file format.
+/* h5kit — an independent reader and writer of the HDF5 file format.
  *
  * This is the one public header. Conventions, for every function below:
  *  - Return value: 0 (H5K_OK) on success or a negative H5K_E* code. The human-readable detail of
@@ -9,8 +9,8 @@
  *  - Ownership: pointers handed to callbacks are borrowed and valid only during the call.
  *    Objects returned through `out` are owned by the caller and released with the matching
  *    *_free / h5k_close.
- *  - Thread safety: an open h5k_file is read-only and may be used from any number of threads at
- *    once. There is no global state; the last-error message is per thread.
+ *  - Thread safety: a file opened read-only may be used from any number of threads at once (a
+ *    writable one by one thread at a time, see "writing"). There is no global state; the last-error message is per thread.
  *  - NULL: passing NULL for a required pointer returns H5K_EINVAL.
  *  - Option structs carry their own size (`struct_size`) so they can grow compatibly; passing
  *    NULL selects the defaults.
@@ -404,6 +404,11 @@ typedef struct h5k_filter_class {
   const char *name;
   int (*decode)(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
                 size_t ncd, size_t size_hint, size_t elem_size);
+  /* Apply the filter to one chunk when writing (NULL: the filter cannot write). Same conventions
+   * as decode; cd are the values stored in the dataset's filter pipeline. A class registered by
+   * a caller with a struct_size that ends before this member is treated as decode-only. */
+  int (*encode)(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                size_t ncd, size_t elem_size);
 } h5k_filter_class;
 
 /* The built-in filter for an id, or NULL. */
@@ -450,6 +455,155 @@ H5K_API int h5k_datatype_make(h5k_datatype **out, h5k_type_class cls, size_t siz
 /* An empty element (length 0 or collection address 0) gives *out = NULL and *out_len = 0; otherwise
  * the whole heap object is returned. */
 H5K_API int h5k_vlen_get(uint8_t **out, size_t *out_len, h5k_file *f, const uint8_t *elem, size_t elem_size);
+
+
+/* ---- writing ------------------------------------------------------------------------------------------
+ * A file opened for writing (h5k_create, or h5k_open with H5K_OPEN_RDWR) is changed through the
+ * functions below, which name objects by absolute path ("/a/b/c"). Changes live in memory and in
+ * space the committed file does not use until h5k_flush (or h5k_close) commits them:
+ *  - the new metadata is written to fresh space, the file is synced, and only then is the
+ *    superblock rewritten to point at it (and synced). Whatever moment a writer is killed, the file
+ *    on disk is the last committed state or the new one, never a mix. Space freed by a commit is
+ *    reused by later ones.
+ *  - the read functions (h5k_resolve, h5k_dataset_open, ...) on a writable handle see the state of
+ *    the last commit: call h5k_flush to make changes visible to them.
+ * Thread safety: a writable handle must be used by one thread at a time (the library itself uses
+ * worker threads to compress chunks). A failed call leaves the file's model as it was before the
+ * call (nothing half-done), except where noted.
+ * Names: a link name is non-empty, has no '/', and is not "." (H5K_EINVAL). */
+
+enum { H5K_OPEN_RDWR = 1 };           /* h5k_open_options.flags: open an existing file for writing */
+
+enum { H5K_CREATE_EXCL = 0,           /* fail (H5K_EINVAL) if the file exists */
+       H5K_CREATE_TRUNC = 1 };        /* replace an existing file */
+
+typedef enum h5k_profile {
+  /* What h5py writes by default: superblock 0, version 1 object headers, symbol-table groups,
+   * version 1 B-tree chunk indexes; newer structures only where the content needs them. */
+  H5K_PROFILE_COMPAT = 0,
+  /* libhdf5 1.10 "latest": superblock 3, version 2 object headers with checksums, compact/dense
+   * links, single/fixed-array/extensible-array/v2 B-tree chunk indexes. */
+  H5K_PROFILE_LATEST = 1
+} h5k_profile;
+
+typedef struct h5k_create_options {
+  size_t struct_size;       /* sizeof(h5k_create_options) */
+  unsigned flags;           /* H5K_CREATE_EXCL (default) or H5K_CREATE_TRUNC */
+  h5k_profile profile;
+  uint64_t userblock_size;  /* bytes reserved before the superblock: 0, or a power of 2 >= 512 */
+  unsigned nthreads;        /* compression threads (0: online cores) */
+  const struct h5k_filter_class *const *filters; /* extra filter classes (borrowed) */
+  size_t nfilters;
+} h5k_create_options;
+
+/* Create a new file for writing. Errors: H5K_EINVAL (exists and EXCL, bad options), H5K_EIO. */
+H5K_API int h5k_create(h5k_file **out, const char *path, const h5k_create_options *opts);
+/* Create a file image in memory (tests, fuzzing); h5k_memory_image returns its committed bytes. */
+H5K_API int h5k_create_memory(h5k_file **out, const h5k_create_options *opts);
+/* The committed image of a memory file (borrowed; valid until the next flush or close). */
+H5K_API int h5k_memory_image(const uint8_t **out, size_t *out_len, h5k_file *f);
+
+/* Commit every change made since the last commit (see above). Errors: H5K_EIO (the file stays at
+ * its last committed state), H5K_EINVAL (read-only handle). h5k_close commits too, but cannot
+ * report an error: call h5k_flush before h5k_close when the outcome matters. */
+H5K_API int h5k_flush(h5k_file *f);
+
+/* Flags for the creating functions below. */
+enum { H5K_MKDIRS = 1,        /* create missing intermediate groups */
+       H5K_TRACK_ORDER = 2,   /* group_create: track (and index) link creation order */
+       H5K_FILTERS_STORED = 4 /* dataset_create: the filters' cd are the values a pipeline stores
+                                 (copied from another dataset), not user parameters */ };
+
+/* Create a group. Errors: H5K_EINVAL (exists, bad name, read-only), H5K_ENOTFOUND (a parent is
+ * missing and H5K_MKDIRS not given). */
+H5K_API int h5k_group_create(h5k_file *f, const char *path, unsigned flags);
+
+enum { H5K_STORAGE_DEFAULT = 0, H5K_STORAGE_CONTIGUOUS = 1, H5K_STORAGE_COMPACT = 2, H5K_STORAGE_CHUNKED = 3 };
+
+typedef struct h5k_dataset_options {
+  size_t struct_size;               /* sizeof(h5k_dataset_options) */
+  unsigned flags;                   /* H5K_MKDIRS */
+  /* Storage: contiguous by default; chunked when chunk_rank > 0, or when the dataspace has a
+   * maximum size larger than its size, or filters are given (chunk dims then default to the
+   * dataset's shape, capped, as h5py guesses them); compact when H5K_STORAGE_COMPACT is asked (data
+   * up to 64 KiB). */
+  unsigned storage;                 /* H5K_STORAGE_DEFAULT (0), _CONTIGUOUS, _COMPACT or _CHUNKED */
+  unsigned chunk_rank;
+  uint64_t chunk_dims[H5K_MAX_DIMS];
+  /* Filters applied in order to each chunk. cd are the user parameters (e.g. deflate {level};
+   * szip {options mask, pixels per block}; blosc {0,0,0,0, clevel, shuffle, compressor}); the
+   * values stored in the file are derived from them and the datatype as libhdf5 does. */
+  size_t nfilters;
+  const h5k_filter_desc *filters;
+  /* Fill value in the file datatype's representation (NULL: none defined, reads give zeros). */
+  const void *fill_value;
+  /* Use the committed datatype at this path for the dataset's type (NULL: the type argument). */
+  const char *committed_type;
+} h5k_dataset_options;
+
+/* Create a dataset (simple or scalar dataspace; maxdims may be H5K_UNLIMITED). Errors: H5K_EINVAL,
+ * H5K_ENOTFOUND, H5K_EUNSUPPORTED (a filter h5kit cannot write). */
+H5K_API int h5k_dataset_create(h5k_file *f, const char *path, const h5k_datatype *type, const h5k_dataspace *space,
+                               const h5k_dataset_options *opts);
+
+/* Write the selected elements (NULL: all) from buf, laid out in C order in mem_type (NULL: the
+ * dataset's own type, file representation). Conversions are those of h5k_convert in reverse; a
+ * variable-length string element in memory is a char* (NULL = empty), an object reference is the
+ * target's path as a char* (NULL = null reference). Partial chunks are read, merged and rewritten;
+ * chunks are compressed on worker threads. Errors: H5K_EINVAL (selection outside the extent, buffer
+ * too small, type mismatch), H5K_EUNSUPPORTED (conversion), H5K_EIO. */
+H5K_API int h5k_write(h5k_file *f, const char *path, const h5k_selection *sel, const h5k_datatype *mem_type,
+                      const void *buf, size_t bufsize);
+
+/* Direct chunk write: store `size` bytes, already filtered by the dataset's pipeline (filter_mask
+ * bit i set = filter i skipped), as the chunk whose first element is at `offset` (a multiple of the
+ * chunk dims, inside the extent). Errors: H5K_EINVAL. */
+H5K_API int h5k_write_chunk(h5k_file *f, const char *path, const uint64_t *offset, uint32_t filter_mask,
+                            const void *buf, size_t size);
+
+/* Change a dataset's extent (rank unchanged). Growing past the maximum dims is H5K_EINVAL.
+ * Shrinking frees the chunks that fall wholly outside; new elements read as the fill value. */
+H5K_API int h5k_resize(h5k_file *f, const char *path, const uint64_t *dims);
+
+/* Create or overwrite attribute `name` of the object at obj_path with `space`'s elements of file
+ * type `type`, taken from buf in mem_type (NULL: same as type; conventions as h5k_write). */
+H5K_API int h5k_attr_write(h5k_file *f, const char *obj_path, const char *name, const h5k_datatype *type,
+                           const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf, size_t bufsize);
+/* Delete an attribute. Errors: H5K_ENOTFOUND. */
+H5K_API int h5k_attr_delete(h5k_file *f, const char *obj_path, const char *name);
+
+/* Links. hard: a new name for the object at target (an existing path in this file); soft: a
+ * symbolic path (need not exist); external: an object path in another file. */
+H5K_API int h5k_link_hard(h5k_file *f, const char *target, const char *link_path, unsigned flags);
+H5K_API int h5k_link_soft(h5k_file *f, const char *target, const char *link_path, unsigned flags);
+H5K_API int h5k_link_external(h5k_file *f, const char *file, const char *obj_path, const char *link_path,
+                              unsigned flags);
+/* Remove a link; an object whose last hard link goes is deleted with its storage (a group with
+ * everything only reachable through it). Errors: H5K_ENOTFOUND, H5K_EINVAL ("/"). */
+H5K_API int h5k_unlink(h5k_file *f, const char *path);
+
+/* Parse a filter list as the CLI's --filter takes it ("shuffle,deflate=4", "bslz4", "zstd=3",
+ * "blosc=5:1:lz4", "none", ...; grammar in docs/cli.md) into out[0..*n_out) (at most cap), whose
+ * cd arrays point into cd_store (cd_cap values). Errors: H5K_EINVAL (the message quotes the bad
+ * part), H5K_ELIMIT (too many filters or values). */
+H5K_API int h5k_filter_parse(h5k_filter_desc *out, size_t *n_out, size_t cap, uint32_t *cd_store, size_t cd_cap,
+                             const char *spec);
+
+/* Store a datatype as a committed (named) datatype at path. */
+H5K_API int h5k_datatype_commit(h5k_file *f, const char *path, const h5k_datatype *type, unsigned flags);
+
+/* One mapping of a virtual dataset: the selection `vsel` of the virtual dataset takes the
+ * selection `ssel` of dataset src_dset in file src_file ("." = this file); both select the same
+ * number of elements. */
+typedef struct h5k_vds_map {
+  h5k_selection vsel;
+  const char *src_file;
+  const char *src_dset;
+  h5k_selection ssel;
+} h5k_vds_map;
+H5K_API int h5k_dataset_create_virtual(h5k_file *f, const char *path, const h5k_datatype *type,
+                                       const h5k_dataspace *space, const h5k_vds_map *maps, size_t nmaps,
+                                       const h5k_dataset_options *opts);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,7 @@ int cmd_ls(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_chunks(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_repack(int argc, char **argv);
 
 /* Open FILE#PATH (NOMAD addressing) and the dataset it names, with `nthreads` decode threads
  * (0: default). On failure prints one line "h5kit CMD: ..." and returns < 0. (get.c) */

@@ -173,7 +173,10 @@ static void usage(FILE *out)
           "                           filter mask)\n"
           "  dump [-H] [-A] [-d PATH]... FILE\n"
           "                           print structure and values (output identical to\n"
-          "                           h5dump); see 'h5kit dump --help'\n");
+          "                           h5dump); see 'h5kit dump --help'\n"
+          "  repack [--latest] [--filter SPEC] [--chunks DIMS] IN OUT\n"
+          "                           copy a file with h5kit's writer, changing its format,\n"
+          "                           filters or chunks; see 'h5kit repack --help'\n");
 }
 
 int main(int argc, char **argv)
@@ -194,6 +197,7 @@ int main(int argc, char **argv)
   if (!strcmp(argv[1], "dump")) return cmd_dump(argc - 1, argv + 1);
   if (!strcmp(argv[1], "get")) return cmd_get(argc - 1, argv + 1);
   if (!strcmp(argv[1], "chunks")) return cmd_chunks(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "repack")) return cmd_repack(argc - 1, argv + 1);
   cli_error("unknown command '%s' (try 'h5kit --help')", argv[1]);
   return CLI_FAIL;
 }

@@ -13,6 +13,9 @@ static unsigned online_cores(void) {
   return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
 
+int h5k_api_attach_writer(h5k_file *f);  /* write.c */
+void h5k_api_close_writer(h5k_file *f);  /* write.c */
+
 static int open_io(h5k_file **out, h5k_io *io, const char *path, const h5k_open_options *opts) {
   h5k_file *f = calloc(1, sizeof *f);
   int rc;
@@ -38,6 +41,7 @@ static int open_io(h5k_file **out, h5k_io *io, const char *path, const h5k_open_
   }
   rc = h5k_superblock_read(&f->fc, io);
   if (rc >= 0) rc = h5k_sohm_load(&f->fc);
+  if (rc >= 0 && io->write) rc = h5k_api_attach_writer(f);
   if (rc < 0) {
     h5k_sohm_free(f->fc.sohm);
     free(f->path);
@@ -53,7 +57,10 @@ int h5k_open(h5k_file **out, const char *path, const h5k_open_options *opts) {
   h5k_io *io;
   int rc = 0;
   if (!out || !path) return h5k_err(H5K_EINVAL, "h5k_open: NULL argument");
-  io = h5k_io_open_file(path, &rc);
+  if (opts && opts->struct_size >= sizeof *opts && (opts->flags & H5K_OPEN_RDWR))
+    io = h5k_io_open_file_rw(path, 0, 0, &rc);
+  else
+    io = h5k_io_open_file(path, &rc);
   if (!io) return rc;
   return open_io(out, io, path, opts);
 }
@@ -68,6 +75,7 @@ int h5k_open_memory(h5k_file **out, const void *buf, size_t len, const h5k_open_
 
 void h5k_close(h5k_file *f) {
   if (!f) return;
+  h5k_api_close_writer(f);
   h5k_sohm_free(f->fc.sohm);
   h5k_io_close(f->fc.io);
   free(f->path);

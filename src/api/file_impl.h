@@ -11,6 +11,7 @@ struct h5k_file {
                               virtual dataset sources are resolved relative to its directory */
   unsigned nthreads;       /* decode threads per read (>= 1) */
   h5k_filter_set filters;  /* extra filter classes from the open options (borrowed) */
+  struct h5k_writer *writer; /* writable handles: the model of pending changes (else NULL) */
 };
 
 #endif

@@ -1,5 +1,5 @@
-/* Bitshuffle filter (id 32008), decode side: the bit transpose is ours; its LZ4 and zstd block
- * framing is decoded with liblz4 / libzstd.
+/* Bitshuffle filter (id 32008), both directions: the bit transpose is ours; its LZ4 and zstd
+ * block framing is coded with liblz4 / libzstd.
  *
  * Format: bitshuffle's HDF5 filter (bshuf_h5filter), as shipped by hdf5plugin.
  *   cd_values[0,1]  bitshuffle major/minor version
@@ -25,7 +25,14 @@
  *   ...           the trailing n mod 8 elements, stored as they are
  *
  * The transpose is done in two steps: bits back to byte planes (an 8x8 bit transpose per
- * output word, SSE2 on x86-64), then the byte planes back to elements (shuffle.c). */
+ * output word, SSE2 on x86-64), then the byte planes back to elements (shuffle.c).
+ *
+ * Encoding runs the steps the other way: elements to byte planes (shuffle.c), then each run of
+ * 8 plane bytes (elements 8q..8q+7) is transposed as an 8x8 bit matrix and its 8 result bytes go
+ * to the 8 bit rows. SSE2/AVX2 transpose 2/4 such words per register; an SSE2 byte
+ * de-interleave then gathers byte b of 16 words into row b. As the bitshuffle library writes it,
+ * every compressed block is an LZ4 block or zstd frame (never stored raw), the zstd level is
+ * cd[5] (0, zstd's default, when absent). */
 #include <lz4.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,5 +301,179 @@ int h5k_bitshuffle_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, 
   return bitshuffle_run(NULL, NULL, dst, dst_len, in, in_len, cd, ncd, dst_len, elem_size);
 }
 
+/* ---- encoding ---- */
+
+#if defined(__SSE2__)
+static inline void deint8(__m128i x, __m128i y, __m128i *even, __m128i *odd) {
+  __m128i lo = _mm_set1_epi16(0x00ff);
+  *even = _mm_packus_epi16(_mm_and_si128(x, lo), _mm_and_si128(y, lo));
+  *odd = _mm_packus_epi16(_mm_srli_epi16(x, 8), _mm_srli_epi16(y, 8));
+}
+
+/* 16 transposed words (v[0..7], two per register) to the 8 rows: row b gets byte b of each. */
+static inline void store_rows(uint8_t *const rows[8], size_t q, const __m128i v[8]) {
+  __m128i e1[4], o1[4], ee[2], eo[2], oe[2], oo[2], p[8];
+  for (int k = 0; k < 4; k++) deint8(v[2 * k], v[2 * k + 1], &e1[k], &o1[k]);
+  for (int h = 0; h < 2; h++) {
+    deint8(e1[2 * h], e1[2 * h + 1], &ee[h], &eo[h]);
+    deint8(o1[2 * h], o1[2 * h + 1], &oe[h], &oo[h]);
+  }
+  deint8(ee[0], ee[1], &p[0], &p[4]);
+  deint8(eo[0], eo[1], &p[2], &p[6]);
+  deint8(oe[0], oe[1], &p[1], &p[5]);
+  deint8(oo[0], oo[1], &p[3], &p[7]);
+  for (int b = 0; b < 8; b++) _mm_storeu_si128((__m128i *)(void *)(rows[b] + q), p[b]);
+}
+
+static size_t plane_to_bits_sse2(uint8_t *const rows[8], const uint8_t *plane, size_t nq) {
+  size_t q = 0;
+  for (; q + 16 <= nq; q += 16) {
+    __m128i v[8];
+    for (int k = 0; k < 8; k++)
+      v[k] = transpose8x2(_mm_loadu_si128((const __m128i *)(const void *)(plane + 8 * q + 16 * (size_t)k)));
+    store_rows(rows, q, v);
+  }
+  return q;
+}
+#endif
+
+#if defined(HAVE_AVX2_PATH)
+/* The same, with the bit transposes four words at a time. */
+__attribute__((target("avx2"))) static size_t plane_to_bits_avx2(uint8_t *const rows[8], const uint8_t *plane,
+                                                                 size_t nq) {
+  size_t q = 0;
+  for (; q + 16 <= nq; q += 16) {
+    __m128i v[8];
+    for (int k = 0; k < 4; k++) {
+      __m256i t = transpose8x4(_mm256_loadu_si256((const __m256i *)(const void *)(plane + 8 * q + 32 * (size_t)k)));
+      v[2 * k] = _mm256_castsi256_si128(t);
+      v[2 * k + 1] = _mm256_extracti128_si256(t, 1);
+    }
+    store_rows(rows, q, v);
+  }
+  return q;
+}
+#endif
+
+static inline uint64_t load_le64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int k = 0; k < 8; k++) v |= (uint64_t)p[k] << (8 * k);
+  return v;
+}
+
+void h5k_bitshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch) {
+  size_t nq = n / 8;
+  const uint8_t *planes = in;
+  if (size > 1) {
+    h5k_shuffle_bytes(scratch, in, n, size);
+    planes = scratch;
+  }
+  for (size_t j = 0; j < size; j++) {
+    const uint8_t *plane = planes + j * n;
+    uint8_t *rows[8];
+    size_t q = 0;
+    for (int b = 0; b < 8; b++) rows[b] = out + (j * 8 + (size_t)b) * nq;
+#if defined(HAVE_AVX2_PATH)
+    if (__builtin_cpu_supports("avx2")) q = plane_to_bits_avx2(rows, plane, nq);
+#endif
+#if defined(__SSE2__)
+    if (q == 0) q = plane_to_bits_sse2(rows, plane, nq);
+#endif
+    for (; q < nq; q++) {
+      uint64_t y = transpose8(load_le64(plane + 8 * q));
+      for (int b = 0; b < 8; b++) rows[b][q] = (uint8_t)(y >> (8 * b));
+    }
+  }
+}
+
+static int bitshuffle_encode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                             size_t ncd, size_t elem_size) {
+  size_t size = (ncd >= 3 && cd[2] != 0) ? cd[2] : elem_size;
+  int comp = ncd >= 5 ? (int)cd[4] : COMP_NONE;
+  int level = ncd >= 6 ? (int)cd[5] : 0;
+  size_t block, n, nfull, last, tail, cap, pos = 0, src_pos = 0, bound;
+  uint8_t *buf = NULL, *tmp = NULL, *scratch = NULL;
+  int rc = 0;
+
+  if (size == 0 || size > MAX_ELEM_SIZE) return h5k_err(H5K_EINVAL, "bitshuffle: element size %zu", size);
+  if (comp != COMP_NONE && comp != COMP_LZ4 && comp != COMP_ZSTD)
+    return h5k_err(H5K_EUNSUPPORTED, "bitshuffle: unknown compression %d", comp);
+  if (in_len % size) return h5k_err(H5K_EINVAL, "bitshuffle: %zu bytes is not whole %zu-byte elements", in_len, size);
+  block = (ncd >= 4 && cd[3] != 0) ? cd[3] : default_block(size);
+  if (block % BLOCKED_MULT) return h5k_err(H5K_EINVAL, "bitshuffle: block size %zu is not a multiple of 8", block);
+  if (block > UINT32_MAX / size) return h5k_err(H5K_ELIMIT, "bitshuffle: block of %zu elements", block);
+  n = in_len / size;
+  nfull = n / block;
+  last = n % block - n % BLOCKED_MULT;
+  tail = n % BLOCKED_MULT;
+
+  if (comp == COMP_NONE) {
+    cap = in_len;
+    bound = 0;
+  } else {
+    size_t bb = block * size;
+    if (comp == COMP_LZ4) {
+      if (bb > (size_t)LZ4_MAX_INPUT_SIZE) return h5k_err(H5K_ELIMIT, "bitshuffle: block too large for LZ4");
+      bound = (size_t)LZ4_compressBound((int)bb);
+    } else {
+      bound = ZSTD_compressBound(bb);
+    }
+    cap = 12 + (nfull + 1) * (4 + bound) + tail * size;
+  }
+  buf = malloc(cap ? cap : 1);
+  scratch = malloc(block * size);
+  if (comp != COMP_NONE) tmp = malloc(block * size);
+  if (!buf || !scratch || (comp != COMP_NONE && !tmp)) {
+    rc = h5k_err_nomem();
+    goto done;
+  }
+  if (comp != COMP_NONE) {
+    put_be64(buf, in_len);
+    put_be32(buf + 8, (uint32_t)(block * size));
+    pos = 12;
+  }
+  for (size_t k = 0; k <= nfull; k++) {
+    size_t cnt = k < nfull ? block : last, bytes = cnt * size;
+    if (cnt == 0) break;
+    if (comp == COMP_NONE) {
+      h5k_bitshuffle_block(buf + pos, in + src_pos, cnt, size, scratch);
+      pos += bytes;
+    } else {
+      size_t c;
+      h5k_bitshuffle_block(tmp, in + src_pos, cnt, size, scratch);
+      if (comp == COMP_LZ4) {
+        int r = LZ4_compress_default((const char *)tmp, (char *)(buf + pos + 4), (int)bytes, (int)bound);
+        if (r <= 0) {
+          rc = h5k_err(H5K_EINVAL, "bitshuffle: LZ4 compression failed");
+          goto done;
+        }
+        c = (size_t)r;
+      } else {
+        c = ZSTD_compress(buf + pos + 4, bound, tmp, bytes, level);
+        if (ZSTD_isError(c)) {
+          rc = h5k_err(H5K_EINVAL, "bitshuffle: zstd: %s", ZSTD_getErrorName(c));
+          goto done;
+        }
+      }
+      put_be32(buf + pos, (uint32_t)c);
+      pos += 4 + c;
+    }
+    src_pos += bytes;
+  }
+  if (tail) {
+    memcpy(buf + pos, in + src_pos, tail * size);
+    pos += tail * size;
+  }
+  *out = buf;
+  *out_len = pos;
+  buf = NULL;
+
+done:
+  free(buf);
+  free(tmp);
+  free(scratch);
+  return rc;
+}
+
 const h5k_filter_class h5k_filter_class_bitshuffle = {sizeof(h5k_filter_class), H5K_FILTER_BITSHUFFLE,
-                                                      "bitshuffle", bitshuffle_decode};
+                                                      "bitshuffle", bitshuffle_decode, bitshuffle_encode};

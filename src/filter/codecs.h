@@ -44,6 +44,48 @@ static inline size_t filter_out_cap(size_t size_hint) {
   return size_hint > SIZE_MAX - extra ? SIZE_MAX : size_hint + extra;
 }
 
+/* Big-endian output fields (LZ4 and bitshuffle framings). */
+static inline void put_be32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+static inline void put_be64(uint8_t *p, uint64_t v) {
+  put_be32(p, (uint32_t)(v >> 32));
+  put_be32(p + 4, (uint32_t)v);
+}
+
+/* MSB-first bit writer into a zeroed buffer the caller sized (n-bit and scale-offset packing):
+ * the mirror of h5k_bitrd. */
+typedef struct h5k_bitwr {
+  uint8_t *p;
+  size_t byte;   /* current byte */
+  unsigned left; /* bits still free in it (1..8) */
+} h5k_bitwr;
+
+static inline void bitwr_init(h5k_bitwr *w, uint8_t *p) {
+  w->p = p;
+  w->byte = 0;
+  w->left = 8;
+}
+
+/* Append the low nb (0..64) bits of v, most significant first. */
+static inline void bitwr_put(h5k_bitwr *w, uint64_t v, unsigned nb) {
+  while (nb) {
+    unsigned take = nb < w->left ? nb : w->left;
+    unsigned bits = (unsigned)((v >> (nb - take)) & ((1u << take) - 1));
+    w->p[w->byte] |= (uint8_t)(bits << (w->left - take));
+    w->left -= take;
+    nb -= take;
+    if (w->left == 0) {
+      w->byte++;
+      w->left = 8;
+    }
+  }
+}
+
 /* Big-endian fields (the LZ4 and bitshuffle framings are big-endian). */
 static inline uint32_t rd_be32(h5k_cur *c) {
   const uint8_t *q = rd_ptr(c, 4);
@@ -98,6 +140,11 @@ static inline uint64_t bitrd_get(h5k_bitrd *r, unsigned nb) {
 }
 
 /* Bit transposes shared by shuffle.c and bitshuffle.c (SIMD where available). */
+/* Byte shuffle: out[j*n + i] = in[i*size + j] for n elements of `size` bytes. */
+void h5k_shuffle_bytes(uint8_t *out, const uint8_t *in, size_t n, size_t size);
+/* Bit shuffle of one block of n elements (n a multiple of 8) of `size` bytes: the inverse of
+ * h5k_bitunshuffle_block; scratch holds n*size bytes. */
+void h5k_bitshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch);
 /* Byte unshuffle: out[i*size + j] = in[j*n + i] for n elements of `size` bytes. */
 void h5k_unshuffle_bytes(uint8_t *out, const uint8_t *in, size_t n, size_t size);
 /* Bit unshuffle of one bitshuffle block of n elements (n a multiple of 8) of `size` bytes;

@@ -1,4 +1,4 @@
-/* Deflate filter (id 1), decode side.
+/* Deflate filter (id 1), both directions.
  *
  * Spec: HDF5 File Format Specification 3.0, IV.A.2.l (Filter Pipeline Message), filter 1
  * "deflate": the chunk is one zlib stream (RFC 1950 wrapper around RFC 1951 deflate data).
@@ -81,5 +81,38 @@ int h5k_deflate_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, siz
   return 0;
 }
 
+/* Encode: one zlib stream at level cd[0] (0-9; 6 when no value is given), written with
+ * libdeflate. Its streams are standard zlib streams (any inflater, libhdf5's zlib included,
+ * reads them), though in general not byte-identical to zlib's at the same level (stored blocks
+ * of incompressible data are). Like libhdf5's filter, it always succeeds: data that does not
+ * shrink gives a stream slightly larger than the input. */
+static int deflate_encode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                          size_t ncd, size_t elem_size) {
+  unsigned level = ncd >= 1 ? cd[0] : 6;
+  struct libdeflate_compressor *c;
+  size_t bound, got;
+  uint8_t *buf;
+  (void)elem_size;
+
+  if (level > 9) return h5k_err(H5K_EINVAL, "deflate: level %u (0-9)", level);
+  c = libdeflate_alloc_compressor((int)level);
+  if (!c) return h5k_err_nomem();
+  bound = libdeflate_zlib_compress_bound(c, in_len);
+  buf = malloc(bound ? bound : 1);
+  if (!buf) {
+    libdeflate_free_compressor(c);
+    return h5k_err_nomem();
+  }
+  got = libdeflate_zlib_compress(c, in, in_len, buf, bound);
+  libdeflate_free_compressor(c);
+  if (got == 0) {
+    free(buf);
+    return h5k_err(H5K_ELIMIT, "deflate: %zu bytes do not fit the compression bound", in_len);
+  }
+  *out = buf;
+  *out_len = got;
+  return 0;
+}
+
 const h5k_filter_class h5k_filter_class_deflate = {sizeof(h5k_filter_class), H5K_FILTER_DEFLATE, "deflate",
-                                                   deflate_decode};
+                                                   deflate_decode, deflate_encode};

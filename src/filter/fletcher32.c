@@ -1,4 +1,4 @@
-/* Fletcher-32 checksum filter (id 3), decode side: verify and strip the checksum.
+/* Fletcher-32 checksum filter (id 3): verify and strip the checksum (decode), append it (encode).
  *
  * Spec: HDF5 File Format Specification 3.0, IV.A.2.l (Filter Pipeline Message), filter 3
  * "fletcher32"; the checksum is Fletcher's algorithm over 16-bit words.
@@ -67,5 +67,24 @@ static int fletcher32_decode(uint8_t **out, size_t *out_len, const uint8_t *in, 
   return 0;
 }
 
+/* Encode: the data followed by its checksum, little-endian (as libhdf5 writes it). */
+static int fletcher32_encode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                             size_t ncd, size_t elem_size) {
+  uint32_t sum;
+  uint8_t *buf;
+  (void)cd;
+  (void)ncd;
+  (void)elem_size;
+  if (in_len > SIZE_MAX - 4) return h5k_err(H5K_ELIMIT, "fletcher32: chunk too large");
+  buf = malloc(in_len + 4);
+  if (!buf) return h5k_err_nomem();
+  if (in_len) memcpy(buf, in, in_len);
+  sum = fletcher32(in, in_len);
+  for (int k = 0; k < 4; k++) buf[in_len + (size_t)k] = (uint8_t)(sum >> (8 * k));
+  *out = buf;
+  *out_len = in_len + 4;
+  return 0;
+}
+
 const h5k_filter_class h5k_filter_class_fletcher32 = {sizeof(h5k_filter_class), H5K_FILTER_FLETCHER32,
-                                                      "fletcher32", fletcher32_decode};
+                                                      "fletcher32", fletcher32_decode, fletcher32_encode};

@@ -1,4 +1,4 @@
-/* LZ4 filter (id 32004), decode side, via liblz4.
+/* LZ4 filter (id 32004), both directions, via liblz4.
  *
  * Format: the HDF5 LZ4 filter (registered id 32004, shipped by hdf5plugin). cd_values[0], when
  * present, is the block size used when writing; the chunk's own header is authoritative.
@@ -90,4 +90,42 @@ int h5k_lz4_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t 
   return lz4_run(NULL, NULL, dst, dst_len, in, in_len, dst_len);
 }
 
-const h5k_filter_class h5k_filter_class_lz4 = {sizeof(h5k_filter_class), H5K_FILTER_LZ4, "lz4", lz4_decode};
+/* Encode as the plugin does: block size cd[0] bytes (0 or absent: 1 GiB), clamped to the chunk
+ * and written so in the header; each block compressed with LZ4_compress_default, or stored as
+ * is (compressed size = block size) when compression does not shrink it. */
+#define LZ4_DEFAULT_BLOCK ((size_t)1 << 30)
+
+static int lz4_encode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                      size_t ncd, size_t elem_size) {
+  size_t block = (ncd >= 1 && cd[0] != 0) ? cd[0] : LZ4_DEFAULT_BLOCK;
+  size_t nblocks, cap, pos = 12;
+  uint8_t *buf;
+  (void)elem_size;
+
+  if (block > in_len) block = in_len;
+  if (block > (size_t)LZ4_MAX_INPUT_SIZE) return h5k_err(H5K_ELIMIT, "lz4: block of %zu bytes is too large", block);
+  nblocks = block ? (in_len - 1) / block + 1 : 0;
+  cap = 12 + nblocks * (4 + (size_t)LZ4_compressBound((int)block));
+  buf = malloc(cap);
+  if (!buf) return h5k_err_nomem();
+  put_be64(buf, in_len);
+  put_be32(buf + 8, (uint32_t)block);
+  for (size_t done = 0; done < in_len;) {
+    size_t bsize = in_len - done < block ? in_len - done : block;
+    int c = LZ4_compress_default((const char *)(in + done), (char *)(buf + pos + 4), (int)bsize,
+                                 LZ4_compressBound((int)bsize));
+    if (c <= 0 || (size_t)c >= bsize) {
+      memcpy(buf + pos + 4, in + done, bsize);
+      c = (int)bsize;
+    }
+    put_be32(buf + pos, (uint32_t)c);
+    pos += 4 + (size_t)c;
+    done += bsize;
+  }
+  *out = buf;
+  *out_len = pos;
+  return 0;
+}
+
+const h5k_filter_class h5k_filter_class_lz4 = {sizeof(h5k_filter_class), H5K_FILTER_LZ4, "lz4", lz4_decode,
+                                               lz4_encode};

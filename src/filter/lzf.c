@@ -1,4 +1,4 @@
-/* LZF filter (id 32000, registered by h5py), decode side, via liblzf.
+/* LZF filter (id 32000, registered by h5py), both directions, via liblzf.
  *
  * Format: h5py's lzf_filter.c. The chunk is one raw LZF block (no header of its own).
  *   cd_values[0]  filter revision
@@ -58,4 +58,28 @@ done:
   return rc;
 }
 
-const h5k_filter_class h5k_filter_class_lzf = {sizeof(h5k_filter_class), H5K_FILTER_LZF, "lzf", lzf_decode};
+/* Encode: lzf_compress into a buffer of the input's size, as h5py does. Data LZF cannot shrink
+ * fails (H5K_ELIMIT): h5py registers the filter optional, so such a chunk is stored unfiltered
+ * with the filter's bit set in its mask (h5k_pipeline_encode does the same). */
+static int lzf_encode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                      size_t ncd, size_t elem_size) {
+  uint8_t *buf;
+  unsigned got;
+  (void)cd;
+  (void)ncd;
+  (void)elem_size;
+  if (in_len > UINT32_MAX) return h5k_err(H5K_ELIMIT, "lzf: %zu bytes of input is too large", in_len);
+  buf = malloc(in_len ? in_len : 1);
+  if (!buf) return h5k_err_nomem();
+  got = in_len ? lzf_compress(in, (unsigned)in_len, buf, (unsigned)in_len) : 0;
+  if (got == 0) {
+    free(buf);
+    return h5k_err(H5K_ELIMIT, "lzf: %zu bytes do not compress", in_len);
+  }
+  *out = buf;
+  *out_len = got;
+  return 0;
+}
+
+const h5k_filter_class h5k_filter_class_lzf = {sizeof(h5k_filter_class), H5K_FILTER_LZF, "lzf", lzf_decode,
+                                               lzf_encode};

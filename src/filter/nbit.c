@@ -1,4 +1,4 @@
-/* N-bit filter (id 5), decode side.
+/* N-bit filter (id 5), both directions.
  *
  * Spec: HDF5 File Format Specification 3.0, IV.A.2.l (Filter Pipeline Message), filter 5
  * "nbit"; the parameters are those the reference library stores when it sets the filter up for
@@ -19,10 +19,18 @@
  * contributes all its bytes (8 bits each, in storage order). Padding bits are not stored; we
  * decode them as zero (the datatype layer applies the type's own padding and sign rules).
  *
+ * Encoding writes the same stream: libhdf5's packer emits an atomic value byte by byte from its
+ * most significant significant byte, which is the same as its `precision` bits taken most
+ * significant first. Its output length is (whole bytes written) + 1, even when the last byte is
+ * full, and we match it, so our chunks have the size libhdf5's have. A top-level type that is
+ * not integer, float, array or compound has only 3 parameters (cd[1] = 1: stored as is).
+ *
  * The type tree is flattened once into a list of parts (byte offset in the element, size,
  * order, precision, offset); an element then decodes part by part. Parts never exceed the
  * element's size in number, and every part must lie inside its parent. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "filter/codecs.h"
 #include "util/checked.h"
@@ -151,8 +159,7 @@ static int nbit_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t
   h5k_bitrd r;
   int rc = 0;
 
-  if (ncd < 5) return corrupt("nbit: %zu client data values, need at least 5", ncd);
-  if (cd[1]) { /* nothing was packed */
+  if (ncd >= 2 && cd[1]) { /* nothing was packed (a top-level no-op type has just 3 values) */
     buf = malloc(in_len ? in_len : 1);
     if (!buf) return h5k_err_nomem();
     for (size_t i = 0; i < in_len; i++) buf[i] = in[i];
@@ -160,6 +167,7 @@ static int nbit_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t
     *out_len = in_len;
     return 0;
   }
+  if (ncd < 5) return corrupt("nbit: %zu client data values, need at least 5", ncd);
   nelem = cd[2];
   top_size = cd[4];
   if (top_size == 0 || ck_mulsz(nelem, top_size, &total) || total > filter_out_cap(size_hint))
@@ -203,4 +211,83 @@ done:
   return rc;
 }
 
-const h5k_filter_class h5k_filter_class_nbit = {sizeof(h5k_filter_class), H5K_FILTER_NBIT, "nbit", nbit_decode};
+static void encode_atomic(const uint8_t *elem, const nb_part *q, h5k_bitwr *w) {
+  uint32_t hi = q->boff + q->prec - 1, lo = q->boff;
+  for (uint32_t k = hi / 8 + 1; k-- > lo / 8;) {
+    unsigned lo_bit = (k == lo / 8) ? lo % 8 : 0;
+    unsigned hi_bit = (k == hi / 8) ? hi % 8 : 7;
+    unsigned v = elem[q->big ? q->size - 1 - k : k];
+    bitwr_put(w, v >> lo_bit, hi_bit - lo_bit + 1);
+  }
+}
+
+static int nbit_encode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                       size_t ncd, size_t elem_size) {
+  nb_parse p = {0};
+  uint32_t top_size;
+  size_t nelem, total, bits = 0, olen;
+  uint8_t *buf = NULL;
+  h5k_bitwr w;
+  int rc = 0;
+  (void)elem_size;
+
+  if (ncd >= 2 && cd[1]) { /* full-precision type: stored as is */
+    buf = malloc(in_len ? in_len : 1);
+    if (!buf) return h5k_err_nomem();
+    if (in_len) memcpy(buf, in, in_len);
+    *out = buf;
+    *out_len = in_len;
+    return 0;
+  }
+  if (ncd < 5) return h5k_err(H5K_EINVAL, "nbit: %zu client data values, need at least 5", ncd);
+  nelem = cd[2];
+  top_size = cd[4];
+  if (top_size == 0 || ck_mulsz(nelem, top_size, &total) || total != in_len)
+    return h5k_err(H5K_EINVAL, "nbit: %zu elements of %u bytes, but the chunk has %zu bytes", nelem,
+                   (unsigned)top_size, in_len);
+  p.cd = cd;
+  p.ncd = ncd;
+  p.pos = 3;
+  p.max_parts = top_size;
+  rc = parse_node(&p, 0, &top_size, 0);
+  if (rc < 0) {
+    char why[256];
+    snprintf(why, sizeof why, "%s", h5k_error_last());
+    rc = h5k_err(H5K_EINVAL, "nbit: bad parameters (%s)", why);
+    goto done;
+  }
+  for (size_t k = 0; k < p.nparts; k++) bits += p.parts[k].atomic ? p.parts[k].prec : 8 * (size_t)p.parts[k].size;
+  if (bits && nelem > (SIZE_MAX - 8) / bits) {
+    rc = h5k_err(H5K_ELIMIT, "nbit: chunk too large");
+    goto done;
+  }
+  olen = bits * nelem / 8 + 1; /* libhdf5's size: the byte being filled counts, even if empty */
+  buf = calloc(olen, 1);
+  if (!buf) {
+    rc = h5k_err_nomem();
+    goto done;
+  }
+  bitwr_init(&w, buf);
+  for (size_t e = 0; e < nelem; e++) {
+    const uint8_t *elem = in + e * top_size;
+    for (size_t k = 0; k < p.nparts; k++) {
+      const nb_part *q = &p.parts[k];
+      if (q->atomic) {
+        encode_atomic(elem + q->off, q, &w);
+      } else {
+        for (uint32_t b = 0; b < q->size; b++) bitwr_put(&w, elem[q->off + b], 8);
+      }
+    }
+  }
+  *out = buf;
+  *out_len = olen;
+  buf = NULL;
+
+done:
+  free(buf);
+  free(p.parts);
+  return rc;
+}
+
+const h5k_filter_class h5k_filter_class_nbit = {sizeof(h5k_filter_class), H5K_FILTER_NBIT, "nbit", nbit_decode,
+                                                nbit_encode};

@@ -1,4 +1,4 @@
-/* Zstandard filter (id 32015), decode side, via libzstd.
+/* Zstandard filter (id 32015), both directions, via libzstd.
  *
  * Format: the HDF5 Zstandard filter (registered id 32015, shipped by hdf5plugin). The chunk is
  * one or more zstd frames (RFC 8878); cd_values[0], when present, is the compression level.
@@ -56,4 +56,29 @@ done:
   return rc;
 }
 
-const h5k_filter_class h5k_filter_class_zstd = {sizeof(h5k_filter_class), H5K_FILTER_ZSTD, "zstd", zstd_decode};
+/* Encode: one frame at level cd[0] (a signed value; 3, zstd's default, when absent), with the
+ * content size recorded, as the plugin's ZSTD_compress call writes it. */
+static int zstd_encode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
+                       size_t ncd, size_t elem_size) {
+  int level = ncd >= 1 ? (int)cd[0] : 3;
+  size_t bound = ZSTD_compressBound(in_len), got;
+  uint8_t *buf;
+  (void)elem_size;
+
+  if (ZSTD_isError(bound)) return h5k_err(H5K_ELIMIT, "zstd: chunk of %zu bytes is too large", in_len);
+  if (level > ZSTD_maxCLevel() || level < ZSTD_minCLevel()) return h5k_err(H5K_EINVAL, "zstd: level %d", level);
+  buf = malloc(bound ? bound : 1);
+  if (!buf) return h5k_err_nomem();
+  got = ZSTD_compress(buf, bound, in, in_len, level);
+  if (ZSTD_isError(got)) {
+    free(buf);
+    if (ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation) return h5k_err_nomem();
+    return h5k_err(H5K_EINVAL, "zstd: %s", ZSTD_getErrorName(got));
+  }
+  *out = buf;
+  *out_len = got;
+  return 0;
+}
+
+const h5k_filter_class h5k_filter_class_zstd = {sizeof(h5k_filter_class), H5K_FILTER_ZSTD, "zstd", zstd_decode,
+                                                zstd_encode};

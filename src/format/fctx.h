@@ -13,6 +13,7 @@
 #include "h5kit.h"
 #include "io/io.h"
 #include "util/cursor.h"
+#include "util/wbuf.h"
 
 typedef struct h5k_fctx {
   h5k_io *io;
@@ -45,6 +46,13 @@ static inline uint64_t rd_addr(h5k_cur *c, const h5k_fctx *f) {
 }
 /* Read a length field (size of lengths). */
 static inline uint64_t rd_len(h5k_cur *c, const h5k_fctx *f) { return rd_uvar(c, f->sl); }
+
+/* Write an address field; H5K_ADDR_UNDEF is written as all ones. */
+static inline void wr_addr(h5k_wbuf *w, const h5k_fctx *f, uint64_t a) {
+  wr_uvar(w, a == H5K_ADDR_UNDEF ? UINT64_MAX : a, f->so);
+}
+/* Write a length field. */
+static inline void wr_len(h5k_wbuf *w, const h5k_fctx *f, uint64_t v) { wr_uvar(w, v, f->sl); }
 
 /* Read len bytes at relative address addr into buf. Errors (with message naming `what`):
  * undefined address, range outside the file (H5K_ECORRUPT), I/O error. */

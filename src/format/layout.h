@@ -96,4 +96,35 @@ int h5k_chunk_index_iterate(const h5k_fctx *f, const h5k_chunk_geom *g, h5k_chun
  * constant (arrays) time. */
 int h5k_chunk_index_lookup(h5k_chunk_rec *out, const h5k_fctx *f, const h5k_chunk_geom *g, const uint64_t *scaled);
 
+/* ==== encoders (the writing side): append message data bytes to w; 0, H5K_EINVAL, H5K_ENOMEM ==== */
+
+/* Data Layout, l->version 3 or 4 (1/2: H5K_EINVAL). Compact: l->compact (compact_size bytes, at
+ * most 65535). Contiguous: addr (UNDEF allowed), size. Chunked v3: ndims = rank + 1, the last
+ * dimension l->elem_size, B-tree address l->addr. Chunked v4: flags, dims in the fewest bytes
+ * that hold the largest of them (element size included), index kind l->index with its parameters
+ * (ia_params as h5k_decode_layout fills them; single chunk: single_size/single_mask when flags
+ * bit 1), index address. Virtual (v4 only): vds_heap_addr + vds_heap_index. */
+int h5k_encode_layout(h5k_wbuf *w, const h5k_layout *l, const h5k_fctx *f);
+
+/* Filter Pipeline, pl->version 1 (every filter with its name, NUL-padded to a multiple of 8; an
+ * odd client-data count padded with 4 zero bytes) or 2 (names only for ids >= 256, not padded). */
+int h5k_encode_pline(h5k_wbuf *w, const h5k_pline *pl);
+
+/* Fill Value (0x0005), `version` 2 (libhdf5 "earliest": alloc time, fill time, defined byte,
+ * size (4), value) or 3 ("latest": one flags byte, then size + value when there is a value);
+ * 1 is written like 2. fv->size == 0 writes libhdf5's "default" fill value (zeros; what h5py
+ * makes when no fillvalue is given); fv->defined is not consulted. An explicitly undefined fill
+ * value cannot be written. */
+int h5k_encode_fill(h5k_wbuf *w, const h5k_fill *fv, unsigned version);
+/* Old Fill Value message (0x0004): size (4) + value. libhdf5 "earliest" writes it beside 0x0005
+ * when a fill value is defined. */
+int h5k_encode_fill_old(h5k_wbuf *w, const uint8_t *value, size_t size);
+
+/* External Data Files (0x0007), version 1. name_offsets[i] is the offset of efl->e[i].name in the
+ * local heap at heap_addr (build both with h5k_lheap_build in format/encode.h). nalloc: slots
+ * declared allocated (>= efl->n; libhdf5 declares a multiple of 16); only used slots are written.
+ * A size of H5K_UNLIMITED is written as all ones. */
+int h5k_encode_efl(h5k_wbuf *w, const h5k_efl *efl, size_t nalloc, uint64_t heap_addr, const uint64_t *name_offsets,
+                   const h5k_fctx *f);
+
 #endif

@@ -116,4 +116,53 @@ typedef struct h5k_attr_msg {
 int  h5k_decode_attr(h5k_attr_msg *out, const uint8_t *p, size_t len, const h5k_fctx *f);
 void h5k_attr_msg_clear(h5k_attr_msg *m); /* frees name and zeroes; NULL ok */
 
+/* ==== encoders (the writing side) =================================================================
+ * Each appends one message's data bytes (without the object header's message header) to `w` and
+ * returns 0, H5K_EINVAL (impossible arguments, e.g. a version that cannot express the value) or
+ * H5K_ENOMEM. Inputs are trusted (they come from h5kit's own model). On error, w->len may have
+ * grown by a partial message: callers encode into a scratch buffer or discard w. */
+
+/* Dataspace: version 1 (libhdf5 "earliest") or 2 ("latest"). Max dims are stored when
+ * s->has_maxdims (H5K_UNLIMITED as all ones). A null dataspace cannot be written as version 1:
+ * it is written as version 2 (as libhdf5 does). */
+int h5k_encode_dataspace(h5k_wbuf *w, const h5k_dataspace *s, unsigned version, const h5k_fctx *f);
+
+/* Datatype (recursively). version 0: each type gets the lowest version that expresses it (1;
+ * 2 for an array and for a compound/enum/vlen/array holding one; 3 for VAX floats; 4 for
+ * reference types 2..4) — what libhdf5 "earliest" writes. version 3: compound, enum and array
+ * types are raised to at least 3 (packed names, compound offsets in the fewest bytes, vlen
+ * takes its base's version) — what libhdf5 "latest" writes; atomic types keep their lowest
+ * version. version 1/2/4 as a floor behave like 3 with that floor. */
+int h5k_encode_datatype(h5k_wbuf *w, const h5k_datatype *t, unsigned version);
+/* The version h5k_encode_datatype would write for the root of t with this `version` argument. */
+unsigned h5k_datatype_encoded_version(const h5k_datatype *t, unsigned version);
+
+/* Link message (also the record of a dense group's fractal heap). The name-length width is the
+ * fewest bytes (1, 2, 4, 8); type byte only for non-hard links, charset byte only for UTF-8,
+ * creation order when m->has_corder. Soft: m->soft. External: m->ext_file, m->ext_path,
+ * m->ext_flags. User-defined types (other than 64) cannot be written (H5K_EINVAL). */
+int h5k_encode_link(h5k_wbuf *w, const h5k_link_msg *m, const h5k_fctx *f);
+
+/* Link Info (0x0002; 8-byte max creation index) and Attribute Info (0x0015; 2-byte). The creation
+ * order B-tree address is written only when index_corder. */
+int h5k_encode_linfo(h5k_wbuf *w, const h5k_linfo *li, const h5k_fctx *f);
+int h5k_encode_ainfo(h5k_wbuf *w, const h5k_linfo *ai, const h5k_fctx *f);
+/* Group Info (0x000A): phase-change values stored when g->has_phase, estimates when g->has_est. */
+int h5k_encode_ginfo(h5k_wbuf *w, const h5k_ginfo *g);
+/* Symbol Table (0x0011), Continuation (0x0010). */
+int h5k_encode_stab(h5k_wbuf *w, const h5k_stab *s, const h5k_fctx *f);
+int h5k_encode_cont(h5k_wbuf *w, const h5k_cont *c, const h5k_fctx *f);
+/* Modification Time (0x0012, version 1): seconds since the epoch (must fit in 32 bits). */
+int h5k_encode_mtime(h5k_wbuf *w, int64_t seconds);
+/* Object Reference Count (0x0016, version 0). */
+int h5k_encode_refcount(h5k_wbuf *w, uint32_t n);
+
+/* Attribute message: version 1 (name, datatype and dataspace each padded to 8 bytes; charset
+ * must be ASCII), 2 (no padding) or 3 (no padding, charset byte). type_bytes / space_bytes are
+ * encoded Datatype / Dataspace messages (not shared); data_len bytes of value follow. Names are
+ * NUL-terminated C strings (the stored size counts the NUL). */
+int h5k_encode_attr(h5k_wbuf *w, unsigned version, const char *name, unsigned charset, const uint8_t *type_bytes,
+                    size_t type_len, const uint8_t *space_bytes, size_t space_len, const uint8_t *data,
+                    size_t data_len);
+
 #endif

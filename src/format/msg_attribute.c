@@ -73,3 +73,32 @@ int h5k_decode_attr(h5k_attr_msg *out, const uint8_t *p, size_t len, const h5k_f
   *out = r;
   return 0;
 }
+
+/* ---- encoder ------------------------------------------------------------------------------------ */
+int h5k_encode_attr(h5k_wbuf *w, unsigned version, const char *name, unsigned charset, const uint8_t *type_bytes,
+                    size_t type_len, const uint8_t *space_bytes, size_t space_len, const uint8_t *data,
+                    size_t data_len) {
+  size_t name_size;
+  if (!w || !name || !type_bytes || !space_bytes || (data_len && !data))
+    return h5k_err(H5K_EINVAL, "encode attribute: NULL argument");
+  if (version < 1 || version > 3) return h5k_err(H5K_EINVAL, "encode attribute: version %u", version);
+  if (charset > H5K_CSET_UTF8 || (version < 3 && charset != H5K_CSET_ASCII))
+    return h5k_err(H5K_EINVAL, "encode attribute \"%s\": character set %u needs version 3", name, charset);
+  name_size = strlen(name) + 1;
+  if (name_size > 0xffff || type_len == 0 || type_len > 0xffff || space_len == 0 || space_len > 0xffff)
+    return h5k_err(H5K_EINVAL, "encode attribute \"%s\": name, datatype or dataspace size out of range", name);
+  wr_u8(w, version);
+  wr_u8(w, 0); /* v1 reserved; v2/v3 flags: nothing shared */
+  wr_le16(w, name_size);
+  wr_le16(w, type_len);
+  wr_le16(w, space_len);
+  if (version == 3) wr_u8(w, charset);
+  wr_bytes(w, name, name_size);
+  if (version == 1) wr_zero(w, field_size(1, name_size) - name_size);
+  wr_bytes(w, type_bytes, type_len);
+  if (version == 1) wr_zero(w, field_size(1, type_len) - type_len);
+  wr_bytes(w, space_bytes, space_len);
+  if (version == 1) wr_zero(w, field_size(1, space_len) - space_len);
+  wr_bytes(w, data, data_len);
+  return wbuf_status(w);
+}

@@ -79,3 +79,28 @@ int h5k_decode_dataspace(h5k_dataspace *out, const uint8_t *p, size_t len, const
   *out = s;
   return 0;
 }
+
+/* ---- encoder ------------------------------------------------------------------------------------
+ * Version 1 as libhdf5 "earliest" writes it: rank 0 for scalar, no permutation, 5 reserved bytes.
+ * Version 2: no reserved bytes, explicit type. Null dataspaces exist only in version 2. */
+int h5k_encode_dataspace(h5k_wbuf *w, const h5k_dataspace *s, unsigned version, const h5k_fctx *f) {
+  unsigned rank, flags;
+  if (!w || !s || !f) return h5k_err(H5K_EINVAL, "encode dataspace: NULL argument");
+  if (version != 1 && version != 2) return h5k_err(H5K_EINVAL, "encode dataspace: version %u", version);
+  if (s->kind > H5K_SPACE_NULL) return h5k_err(H5K_EINVAL, "encode dataspace: kind %u", (unsigned)s->kind);
+  if (s->kind == H5K_SPACE_NULL) version = 2;
+  rank = s->kind == H5K_SPACE_SIMPLE ? s->rank : 0;
+  if (s->kind == H5K_SPACE_SIMPLE && (rank == 0 || rank > H5K_MAX_RANK))
+    return h5k_err(H5K_EINVAL, "encode dataspace: simple dataspace of rank %u", rank);
+  flags = (s->has_maxdims && rank > 0) ? 1 : 0;
+  wr_u8(w, version);
+  wr_u8(w, rank);
+  wr_u8(w, flags);
+  if (version == 1) wr_zero(w, 5);
+  else wr_u8(w, (unsigned)s->kind);
+  for (unsigned i = 0; i < rank; i++) wr_len(w, f, s->dims[i]);
+  if (flags) {
+    for (unsigned i = 0; i < rank; i++) wr_len(w, f, s->maxdims[i] == H5K_UNLIMITED ? UINT64_MAX : s->maxdims[i]);
+  }
+  return wbuf_status(w);
+}

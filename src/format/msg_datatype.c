@@ -392,3 +392,188 @@ done:
   h5k_datatype_free(n);
   return rc;
 }
+
+/* ---- encoder ------------------------------------------------------------------------------------
+ * Versions: a type's version is the highest of (its own minimum: 2 for arrays, 3 for VAX floats,
+ * 4 for reference types 2..4, else 1), the floor asked for (applied, as libhdf5 does for its
+ * "latest" bound, to compound, enum and array types only), and the versions of the types it
+ * contains (compound members; enum, array and vlen bases). Nested types are written with their
+ * own version, computed the same way. */
+
+static unsigned type_version(const h5k_datatype *t, unsigned floor, unsigned depth) {
+  unsigned v = 1;
+  if (depth >= H5K_MAX_TYPE_DEPTH) return 1;
+  switch (t->cls) {
+  case H5K_CLASS_FLOAT:
+    if (t->big_endian == H5K_BYTE_ORDER_VAX) v = 3;
+    break;
+  case H5K_CLASS_REFERENCE:
+    if (t->ref_type > H5K_REF_REGION) v = 4;
+    break;
+  case H5K_CLASS_COMPOUND:
+    if (floor > v) v = floor;
+    for (size_t i = 0; i < t->nmembers; i++) {
+      unsigned mv = t->members[i].type ? type_version(t->members[i].type, floor, depth + 1) : 1;
+      if (mv > v) v = mv;
+    }
+    break;
+  case H5K_CLASS_ENUM:
+  case H5K_CLASS_ARRAY:
+    if (t->cls == H5K_CLASS_ARRAY) v = 2;
+    if (floor > v) v = floor;
+    /* fall through */
+  case H5K_CLASS_VLEN:
+    if (t->base) {
+      unsigned bv = type_version(t->base, floor, depth + 1);
+      if (bv > v) v = bv;
+    }
+    break;
+  default:
+    break;
+  }
+  return v;
+}
+
+unsigned h5k_datatype_encoded_version(const h5k_datatype *t, unsigned version) {
+  return t ? type_version(t, version, 0) : 0;
+}
+
+/* A name NUL-terminated, and for versions 1 and 2 NUL-padded to a multiple of 8. */
+static void write_name(h5k_wbuf *w, const char *name, unsigned version) {
+  size_t n = strlen(name);
+  wr_bytes(w, name, n);
+  wr_zero(w, version < 3 ? 8 - (n % 8) : 1);
+}
+
+static int encode_type(h5k_wbuf *w, const h5k_datatype *t, unsigned floor, unsigned depth) {
+  unsigned v;
+  uint32_t bits = 0;
+  if (!t) return h5k_err(H5K_EINVAL, "encode datatype: NULL type");
+  if (depth >= H5K_MAX_TYPE_DEPTH)
+    return h5k_err(H5K_ELIMIT, "encode datatype: types nested deeper than %d levels", H5K_MAX_TYPE_DEPTH);
+  if (t->size > UINT32_MAX) return h5k_err(H5K_EINVAL, "encode datatype: size %llu", (unsigned long long)t->size);
+  v = type_version(t, floor, depth);
+  switch (t->cls) {
+  case H5K_CLASS_INTEGER:
+  case H5K_CLASS_BITFIELD:
+    bits = (t->big_endian & 1) | (t->lo_pad & 1u) << 1 | (t->hi_pad & 1u) << 2;
+    if (t->cls == H5K_CLASS_INTEGER && t->is_signed) bits |= 8;
+    break;
+  case H5K_CLASS_FLOAT:
+    bits = t->big_endian == H5K_BYTE_ORDER_VAX ? 0x41 : (uint32_t)(t->big_endian & 1);
+    bits |= (t->lo_pad & 1u) << 1 | (t->hi_pad & 1u) << 2 | (t->internal_pad & 1u) << 3 |
+            (t->mantissa_norm & 3u) << 4 | (t->sign_location & 0xffu) << 8;
+    break;
+  case H5K_CLASS_TIME:
+    bits = t->big_endian & 1;
+    break;
+  case H5K_CLASS_STRING:
+    bits = (t->str_pad & 0x0fu) | (t->charset & 0x0fu) << 4;
+    break;
+  case H5K_CLASS_OPAQUE: {
+    size_t n = t->tag ? strlen(t->tag) : 0;
+    if (n > 248) return h5k_err(H5K_EINVAL, "encode datatype: opaque tag of %zu bytes (at most 248)", n);
+    bits = (uint32_t)((n + 7) & ~(size_t)7);
+    break;
+  }
+  case H5K_CLASS_COMPOUND:
+    if (t->nmembers == 0 || t->nmembers > 0xffff || !t->members)
+      return h5k_err(H5K_EINVAL, "encode datatype: compound with %zu members", t->nmembers);
+    bits = (uint32_t)t->nmembers;
+    break;
+  case H5K_CLASS_REFERENCE:
+    bits = t->ref_type & 0x0fu;
+    break;
+  case H5K_CLASS_ENUM:
+    if (t->nmembers > 0xffff || !t->base || (t->nmembers && (!t->members || !t->enum_values)))
+      return h5k_err(H5K_EINVAL, "encode datatype: enumeration with %zu members or no base", t->nmembers);
+    bits = (uint32_t)t->nmembers;
+    break;
+  case H5K_CLASS_VLEN:
+    if (!t->base) return h5k_err(H5K_EINVAL, "encode datatype: variable-length type without a base type");
+    bits = t->vlen_type & 0x0fu;
+    if (t->vlen_type == H5K_VLEN_STRING) bits |= (t->str_pad & 0x0fu) << 4 | (t->charset & 0x0fu) << 8;
+    break;
+  case H5K_CLASS_ARRAY:
+    if (!t->base || t->rank == 0 || t->rank > H5K_MAX_RANK)
+      return h5k_err(H5K_EINVAL, "encode datatype: array of rank %u or without a base type", t->rank);
+    break;
+  default:
+    return h5k_err(H5K_EINVAL, "encode datatype: unknown class %u", (unsigned)t->cls);
+  }
+  wr_u8(w, (unsigned)t->cls | v << 4);
+  wr_u8(w, bits & 0xff);
+  wr_u8(w, (bits >> 8) & 0xff);
+  wr_u8(w, (bits >> 16) & 0xff);
+  wr_le32(w, t->size);
+  switch (t->cls) {
+  case H5K_CLASS_INTEGER:
+  case H5K_CLASS_BITFIELD:
+    wr_le16(w, t->bit_offset);
+    wr_le16(w, t->precision);
+    break;
+  case H5K_CLASS_FLOAT:
+    wr_le16(w, t->bit_offset);
+    wr_le16(w, t->precision);
+    wr_u8(w, t->exp_location);
+    wr_u8(w, t->exp_size);
+    wr_u8(w, t->mantissa_location);
+    wr_u8(w, t->mantissa_size);
+    wr_le32(w, t->exp_bias);
+    break;
+  case H5K_CLASS_TIME:
+    wr_le16(w, t->precision);
+    break;
+  case H5K_CLASS_OPAQUE: {
+    size_t n = t->tag ? strlen(t->tag) : 0;
+    wr_bytes(w, t->tag, n);
+    wr_zero(w, bits - n);
+    break;
+  }
+  case H5K_CLASS_COMPOUND: {
+    unsigned off_width = bytes_for(t->size);
+    for (size_t i = 0; i < t->nmembers; i++) {
+      const h5k_type_member *m = &t->members[i];
+      if (!m->name || !m->type) return h5k_err(H5K_EINVAL, "encode datatype: compound member %zu incomplete", i);
+      write_name(w, m->name, v);
+      if (v < 3) wr_le32(w, m->offset);
+      else wr_uvar(w, m->offset, off_width);
+      if (v == 1) wr_zero(w, 1 + 3 + 4 + 4 + 16); /* no dimensions, reserved, permutation, 4 dims */
+      TRY(encode_type(w, m->type, floor, depth + 1));
+    }
+    break;
+  }
+  case H5K_CLASS_ENUM:
+    TRY(encode_type(w, t->base, floor, depth + 1));
+    for (size_t i = 0; i < t->nmembers; i++) {
+      if (!t->members[i].name) return h5k_err(H5K_EINVAL, "encode datatype: enumeration member %zu has no name", i);
+      write_name(w, t->members[i].name, v);
+    }
+    if (t->nmembers) wr_bytes(w, t->enum_values, t->nmembers * (size_t)t->base->size);
+    break;
+  case H5K_CLASS_VLEN:
+    TRY(encode_type(w, t->base, floor, depth + 1));
+    break;
+  case H5K_CLASS_ARRAY:
+    wr_u8(w, t->rank);
+    if (v == 2) wr_zero(w, 3);
+    for (unsigned i = 0; i < t->rank; i++) {
+      if (t->dims[i] > UINT32_MAX) return h5k_err(H5K_EINVAL, "encode datatype: array dimension too large");
+      wr_le32(w, t->dims[i]);
+    }
+    if (v == 2) {
+      for (unsigned i = 0; i < t->rank; i++) wr_le32(w, i); /* permutation: identity */
+    }
+    TRY(encode_type(w, t->base, floor, depth + 1));
+    break;
+  default:
+    break;
+  }
+  return wbuf_status(w);
+}
+
+int h5k_encode_datatype(h5k_wbuf *w, const h5k_datatype *t, unsigned version) {
+  if (!w || !t) return h5k_err(H5K_EINVAL, "encode datatype: NULL argument");
+  if (version > 5) return h5k_err(H5K_EINVAL, "encode datatype: version %u", version);
+  return encode_type(w, t, version, 0);
+}

@@ -278,3 +278,78 @@ int h5k_decode_shared(h5k_shared *out, const uint8_t *p, size_t len, const h5k_f
   *out = r;
   return 0;
 }
+
+/* ---- encoders ----------------------------------------------------------------------------------- */
+
+static int encode_index_info(h5k_wbuf *w, const h5k_linfo *li, const h5k_fctx *f, unsigned corder_width,
+                             const char *what) {
+  unsigned flags;
+  if (!w || !li || !f) return h5k_err(H5K_EINVAL, "encode %s: NULL argument", what);
+  if (li->index_corder && !li->track_corder)
+    return h5k_err(H5K_EINVAL, "encode %s: creation order indexed but not tracked", what);
+  flags = (li->track_corder ? 1u : 0u) | (li->index_corder ? 2u : 0u);
+  wr_u8(w, 0);
+  wr_u8(w, flags);
+  if (li->track_corder) wr_uvar(w, (uint64_t)li->max_corder, corder_width);
+  wr_addr(w, f, li->fheap_addr);
+  wr_addr(w, f, li->name_bt2_addr);
+  if (li->index_corder) wr_addr(w, f, li->corder_bt2_addr);
+  return wbuf_status(w);
+}
+
+int h5k_encode_linfo(h5k_wbuf *w, const h5k_linfo *li, const h5k_fctx *f) {
+  return encode_index_info(w, li, f, 8, "link info");
+}
+
+int h5k_encode_ainfo(h5k_wbuf *w, const h5k_linfo *ai, const h5k_fctx *f) {
+  return encode_index_info(w, ai, f, 2, "attribute info");
+}
+
+int h5k_encode_ginfo(h5k_wbuf *w, const h5k_ginfo *g) {
+  if (!w || !g) return h5k_err(H5K_EINVAL, "encode group info: NULL argument");
+  if ((g->has_phase && (g->max_compact > 0xffff || g->min_dense > 0xffff)) ||
+      (g->has_est && (g->est_entries > 0xffff || g->est_name_len > 0xffff)))
+    return h5k_err(H5K_EINVAL, "encode group info: a value exceeds 65535");
+  wr_u8(w, 0);
+  wr_u8(w, (g->has_phase ? 1u : 0u) | (g->has_est ? 2u : 0u));
+  if (g->has_phase) {
+    wr_le16(w, g->max_compact);
+    wr_le16(w, g->min_dense);
+  }
+  if (g->has_est) {
+    wr_le16(w, g->est_entries);
+    wr_le16(w, g->est_name_len);
+  }
+  return wbuf_status(w);
+}
+
+int h5k_encode_stab(h5k_wbuf *w, const h5k_stab *s, const h5k_fctx *f) {
+  if (!w || !s || !f) return h5k_err(H5K_EINVAL, "encode symbol table message: NULL argument");
+  wr_addr(w, f, s->btree_addr);
+  wr_addr(w, f, s->heap_addr);
+  return wbuf_status(w);
+}
+
+int h5k_encode_cont(h5k_wbuf *w, const h5k_cont *c, const h5k_fctx *f) {
+  if (!w || !c || !f) return h5k_err(H5K_EINVAL, "encode continuation message: NULL argument");
+  wr_addr(w, f, c->addr);
+  wr_len(w, f, c->len);
+  return wbuf_status(w);
+}
+
+int h5k_encode_mtime(h5k_wbuf *w, int64_t seconds) {
+  if (!w) return h5k_err(H5K_EINVAL, "encode modification time: NULL buffer");
+  if (seconds < 0 || seconds > (int64_t)UINT32_MAX)
+    return h5k_err(H5K_EINVAL, "encode modification time: %lld seconds does not fit in 32 bits", (long long)seconds);
+  wr_u8(w, 1);
+  wr_zero(w, 3);
+  wr_le32(w, (uint64_t)seconds);
+  return wbuf_status(w);
+}
+
+int h5k_encode_refcount(h5k_wbuf *w, uint32_t n) {
+  if (!w) return h5k_err(H5K_EINVAL, "encode reference count: NULL buffer");
+  wr_u8(w, 0);
+  wr_le32(w, n);
+  return wbuf_status(w);
+}

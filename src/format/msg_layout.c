@@ -479,3 +479,181 @@ done:
   h5k_lheap_free(&heap);
   return rc;
 }
+
+/* ==== encoders ======================================================================================= */
+
+int h5k_encode_layout(h5k_wbuf *w, const h5k_layout *l, const h5k_fctx *f) {
+  if (!w || !l || !f) return h5k_err(H5K_EINVAL, "encode layout: NULL argument");
+  if (l->version != 3 && l->version != 4)
+    return h5k_err(H5K_EINVAL, "encode layout: version %u (3 or 4 can be written)", l->version);
+  wr_u8(w, l->version);
+  wr_u8(w, (unsigned)l->cls);
+  switch (l->cls) {
+  case H5K_LAYOUT_COMPACT:
+    if (l->compact_size > 0xffff || (l->compact_size && !l->compact))
+      return h5k_err(H5K_EINVAL, "encode layout: compact data of %llu bytes", (unsigned long long)l->compact_size);
+    wr_le16(w, l->compact_size);
+    wr_bytes(w, l->compact, (size_t)l->compact_size);
+    break;
+  case H5K_LAYOUT_CONTIGUOUS:
+    wr_addr(w, f, l->addr);
+    wr_len(w, f, l->size);
+    break;
+  case H5K_LAYOUT_CHUNKED: {
+    unsigned ndims = l->rank + 1;
+    if (l->rank == 0 || l->rank > H5K_MAX_RANK || l->elem_size == 0)
+      return h5k_err(H5K_EINVAL, "encode layout: chunked rank %u, element size %llu", l->rank,
+                     (unsigned long long)l->elem_size);
+    if (l->version == 3) {
+      wr_u8(w, ndims);
+      wr_addr(w, f, l->addr);
+      for (unsigned i = 0; i < l->rank; i++) {
+        if (l->chunk[i] == 0 || l->chunk[i] > UINT32_MAX)
+          return h5k_err(H5K_EINVAL, "encode layout: chunk dimension %u is %llu", i, (unsigned long long)l->chunk[i]);
+        wr_le32(w, l->chunk[i]);
+      }
+      if (l->elem_size > UINT32_MAX) return h5k_err(H5K_EINVAL, "encode layout: element size too large");
+      wr_le32(w, l->elem_size);
+    } else {
+      uint64_t maxd = l->elem_size;
+      unsigned width;
+      if (l->flags & ~3u) return h5k_err(H5K_EINVAL, "encode layout: chunked flags 0x%x", l->flags);
+      for (unsigned i = 0; i < l->rank; i++) {
+        if (l->chunk[i] == 0) return h5k_err(H5K_EINVAL, "encode layout: chunk dimension %u is 0", i);
+        if (l->chunk[i] > maxd) maxd = l->chunk[i];
+      }
+      width = bytes_for(maxd);
+      wr_u8(w, l->flags);
+      wr_u8(w, ndims);
+      wr_u8(w, width);
+      for (unsigned i = 0; i < l->rank; i++) wr_uvar(w, l->chunk[i], width);
+      wr_uvar(w, l->elem_size, width);
+      switch (l->index) {
+      case H5K_CHUNK_INDEX_SINGLE:
+        wr_u8(w, 1);
+        if (l->flags & 2) {
+          wr_len(w, f, l->single_size);
+          wr_le32(w, l->single_mask);
+        }
+        break;
+      case H5K_CHUNK_INDEX_IMPLICIT:
+        wr_u8(w, 2);
+        break;
+      case H5K_CHUNK_INDEX_FARRAY:
+        wr_u8(w, 3);
+        wr_u8(w, l->ia_params[0]);
+        break;
+      case H5K_CHUNK_INDEX_EARRAY:
+        /* ia_params: max bits, index elements, data block min elements, super block min data
+         * pointers, page bits; stored with the last two minimums swapped (see the decoder). */
+        wr_u8(w, 4);
+        wr_u8(w, l->ia_params[0]);
+        wr_u8(w, l->ia_params[1]);
+        wr_u8(w, l->ia_params[3]);
+        wr_u8(w, l->ia_params[2]);
+        wr_u8(w, l->ia_params[4]);
+        break;
+      case H5K_CHUNK_INDEX_BTREE2:
+        wr_u8(w, 5);
+        wr_le32(w, l->ia_params[0]);
+        wr_u8(w, l->ia_params[1]);
+        wr_u8(w, l->ia_params[2]);
+        break;
+      default:
+        return h5k_err(H5K_EINVAL, "encode layout: chunk index %u in a version 4 layout", (unsigned)l->index);
+      }
+    }
+    if (l->version == 4) wr_addr(w, f, l->addr);
+    break;
+  }
+  case H5K_LAYOUT_VIRTUAL:
+    if (l->version != 4) return h5k_err(H5K_EINVAL, "encode layout: virtual layout needs version 4");
+    wr_addr(w, f, l->vds_heap_addr);
+    wr_le32(w, l->vds_heap_index);
+    break;
+  default:
+    return h5k_err(H5K_EINVAL, "encode layout: class %u", (unsigned)l->cls);
+  }
+  return wbuf_status(w);
+}
+
+int h5k_encode_pline(h5k_wbuf *w, const h5k_pline *pl) {
+  if (!w || !pl) return h5k_err(H5K_EINVAL, "encode filter pipeline: NULL argument");
+  if (pl->version != 1 && pl->version != 2) return h5k_err(H5K_EINVAL, "encode filter pipeline: version %u", pl->version);
+  if (pl->n > H5K_MAX_FILTERS) return h5k_err(H5K_EINVAL, "encode filter pipeline: %zu filters", pl->n);
+  wr_u8(w, pl->version);
+  wr_u8(w, (unsigned)pl->n);
+  if (pl->version == 1) wr_zero(w, 6);
+  for (size_t i = 0; i < pl->n; i++) {
+    const h5k_filter_desc *fd = &pl->filters[i];
+    int with_name = pl->version == 1 || fd->id >= 256;
+    size_t nlen = (with_name && fd->name) ? strlen(fd->name) + 1 : 0, field = nlen;
+    if (pl->version == 1) field = (nlen + 7) & ~(size_t)7;
+    if (fd->id > 0xffff || fd->flags > 0xffff || fd->ncd > 0xffff || field > 0xffff || (fd->ncd && !fd->cd))
+      return h5k_err(H5K_EINVAL, "encode filter pipeline: filter %zu (id %u) out of range", i, fd->id);
+    wr_le16(w, fd->id);
+    if (with_name) wr_le16(w, field);
+    wr_le16(w, fd->flags);
+    wr_le16(w, fd->ncd);
+    if (nlen) {
+      wr_bytes(w, fd->name, nlen);
+      wr_zero(w, field - nlen);
+    }
+    for (size_t k = 0; k < fd->ncd; k++) wr_le32(w, fd->cd[k]);
+    if (pl->version == 1 && (fd->ncd & 1)) wr_zero(w, 4);
+  }
+  return wbuf_status(w);
+}
+
+int h5k_encode_fill(h5k_wbuf *w, const h5k_fill *fv, unsigned version) {
+  if (!w || !fv) return h5k_err(H5K_EINVAL, "encode fill value: NULL argument");
+  if (version < 1 || version > 3) return h5k_err(H5K_EINVAL, "encode fill value: version %u", version);
+  if (fv->alloc_time > 3 || fv->fill_time > 2 || fv->size > UINT32_MAX || (fv->size && !fv->value))
+    return h5k_err(H5K_EINVAL, "encode fill value: allocation time %u, fill time %u or size out of range",
+                   fv->alloc_time, fv->fill_time);
+  wr_u8(w, version);
+  /* No value (size 0) is written as libhdf5's "default" fill value (zeros): v1/v2 with the
+   * defined byte 1 and size 0, v3 with neither the undefined nor the value-present flag. An
+   * explicitly undefined fill value (v2 defined byte 0, v3 flag bit 4) is not written. */
+  if (version < 3) {
+    wr_u8(w, fv->alloc_time);
+    wr_u8(w, fv->fill_time);
+    wr_u8(w, 1);
+    wr_le32(w, fv->size);
+    wr_bytes(w, fv->value, fv->size);
+  } else {
+    unsigned flags = fv->alloc_time | fv->fill_time << 2;
+    if (fv->size > 0) flags |= 0x20;
+    wr_u8(w, flags);
+    if (fv->size > 0) {
+      wr_le32(w, fv->size);
+      wr_bytes(w, fv->value, fv->size);
+    }
+  }
+  return wbuf_status(w);
+}
+
+int h5k_encode_fill_old(h5k_wbuf *w, const uint8_t *value, size_t size) {
+  if (!w || (size && !value) || size > UINT32_MAX) return h5k_err(H5K_EINVAL, "encode old fill value: bad argument");
+  wr_le32(w, size);
+  wr_bytes(w, value, size);
+  return wbuf_status(w);
+}
+
+int h5k_encode_efl(h5k_wbuf *w, const h5k_efl *efl, size_t nalloc, uint64_t heap_addr, const uint64_t *name_offsets,
+                   const h5k_fctx *f) {
+  if (!w || !efl || !f || (efl->n && !name_offsets)) return h5k_err(H5K_EINVAL, "encode external file list: NULL argument");
+  if (nalloc < efl->n || nalloc > 0xffff) return h5k_err(H5K_EINVAL, "encode external file list: %zu slots for %zu files",
+                                                         nalloc, efl->n);
+  wr_u8(w, 1);
+  wr_zero(w, 3);
+  wr_le16(w, nalloc);
+  wr_le16(w, efl->n);
+  wr_addr(w, f, heap_addr);
+  for (size_t i = 0; i < efl->n; i++) {
+    wr_len(w, f, name_offsets[i]);
+    wr_len(w, f, efl->e[i].offset);
+    wr_len(w, f, efl->e[i].size == H5K_UNLIMITED ? UINT64_MAX : efl->e[i].size);
+  }
+  return wbuf_status(w);
+}

@@ -136,3 +136,48 @@ done:
   h5k_link_msg_clear(&r);
   return rc;
 }
+
+/* ---- encoder ------------------------------------------------------------------------------------
+ * As libhdf5 writes it: the link type byte only for non-hard links, the charset byte only for
+ * non-ASCII names, the name length in the fewest of 1, 2, 4, 8 bytes. */
+int h5k_encode_link(h5k_wbuf *w, const h5k_link_msg *m, const h5k_fctx *f) {
+  size_t n, vlen = 0;
+  unsigned flags, width_code;
+  if (!w || !m || !f || !m->name) return h5k_err(H5K_EINVAL, "encode link: NULL argument");
+  n = strlen(m->name);
+  if (n == 0) return h5k_err(H5K_EINVAL, "encode link: empty name");
+  if (m->charset > H5K_CSET_UTF8) return h5k_err(H5K_EINVAL, "encode link: character set %u", m->charset);
+  if (m->type == H5K_LINK_SOFT) {
+    if (!m->soft || !*m->soft) return h5k_err(H5K_EINVAL, "encode link \"%s\": empty soft link value", m->name);
+    vlen = strlen(m->soft);
+  } else if (m->type == H5K_LINK_EXTERNAL) {
+    if (!m->ext_file || !m->ext_path || !*m->ext_file || !*m->ext_path)
+      return h5k_err(H5K_EINVAL, "encode link \"%s\": external link without file or path", m->name);
+    vlen = 1 + strlen(m->ext_file) + 1 + strlen(m->ext_path) + 1;
+  } else if (m->type != H5K_LINK_HARD) {
+    return h5k_err(H5K_EINVAL, "encode link \"%s\": link type %u cannot be written", m->name, m->type);
+  }
+  if (vlen > 0xffff) return h5k_err(H5K_EINVAL, "encode link \"%s\": link value of %zu bytes", m->name, vlen);
+  width_code = n <= 0xff ? 0 : n <= 0xffff ? 1 : (uint64_t)n <= 0xffffffffu ? 2 : 3;
+  flags = width_code | (m->has_corder ? 0x04u : 0u) | (m->type != H5K_LINK_HARD ? 0x08u : 0u) |
+          (m->charset != H5K_CSET_ASCII ? 0x10u : 0u);
+  wr_u8(w, 1);
+  wr_u8(w, flags);
+  if (flags & 0x08) wr_u8(w, m->type);
+  if (flags & 0x04) wr_le64(w, (uint64_t)m->corder);
+  if (flags & 0x10) wr_u8(w, m->charset);
+  wr_uvar(w, n, 1u << width_code);
+  wr_bytes(w, m->name, n);
+  if (m->type == H5K_LINK_HARD) {
+    wr_addr(w, f, m->addr);
+  } else if (m->type == H5K_LINK_SOFT) {
+    wr_le16(w, vlen);
+    wr_bytes(w, m->soft, vlen);
+  } else {
+    wr_le16(w, vlen);
+    wr_u8(w, m->ext_flags & 0x0f); /* version 0 in the high nibble */
+    wr_bytes(w, m->ext_file, strlen(m->ext_file) + 1);
+    wr_bytes(w, m->ext_path, strlen(m->ext_path) + 1);
+  }
+  return wbuf_status(w);
+}

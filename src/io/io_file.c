@@ -1,4 +1,4 @@
-/* POSIX file backend: pread on a read-only descriptor. */
+/* POSIX file backend: pread (and pwrite/fsync when opened for writing) on one descriptor. */
 #include "io/io.h"
 #include "util/error.h"
 
@@ -34,17 +34,44 @@ static int file_read(h5k_io *io, void *buf, size_t len, uint64_t off) {
   return 0;
 }
 
+static int file_write(h5k_io *io, const void *buf, size_t len, uint64_t off) {
+  file_io *fio = (file_io *)io;
+  const uint8_t *p = buf;
+  uint64_t end = off + len;
+  while (len > 0) {
+    ssize_t n = pwrite(fio->fd, p, len, (off_t)off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return h5k_err(H5K_EIO, "write error at offset %llu: %s", (unsigned long long)off, strerror(errno));
+    }
+    p += n;
+    len -= (size_t)n;
+    off += (uint64_t)n;
+  }
+  if (end > io->size) io->size = end;
+  return 0;
+}
+
+static int file_sync(h5k_io *io) {
+  file_io *fio = (file_io *)io;
+  if (fsync(fio->fd) != 0) return h5k_err(H5K_EIO, "fsync failed: %s", strerror(errno));
+  return 0;
+}
+
 static void file_close(h5k_io *io) {
   file_io *fio = (file_io *)io;
   close(fio->fd);
   free(fio);
 }
 
-h5k_io *h5k_io_open_file(const char *path, int *rc_out) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+static h5k_io *open_fd(const char *path, int oflags, int writable, int *rc_out) {
+  int fd = open(path, oflags | O_CLOEXEC, 0666);
   struct stat st;
   if (fd < 0) {
-    *rc_out = h5k_err(errno == ENOENT ? H5K_ENOTFOUND : H5K_EIO, "%s", strerror(errno));
+    if (errno == EEXIST)
+      *rc_out = h5k_err(H5K_EINVAL, "%s exists (create with H5K_CREATE_TRUNC to replace it)", path);
+    else
+      *rc_out = h5k_err(errno == ENOENT ? H5K_ENOTFOUND : H5K_EIO, "%s", strerror(errno));
     return NULL;
   }
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -62,6 +89,18 @@ h5k_io *h5k_io_open_file(const char *path, int *rc_out) {
   fio->base.read = file_read;
   fio->base.close = file_close;
   fio->base.size = (uint64_t)st.st_size;
+  if (writable) {
+    fio->base.write = file_write;
+    fio->base.sync = file_sync;
+  }
   *rc_out = 0;
   return &fio->base;
+}
+
+h5k_io *h5k_io_open_file(const char *path, int *rc_out) { return open_fd(path, O_RDONLY, 0, rc_out); }
+
+h5k_io *h5k_io_open_file_rw(const char *path, int create, int trunc, int *rc_out) {
+  int fl = O_RDWR;
+  if (create) fl |= O_CREAT | (trunc ? O_TRUNC : O_EXCL);
+  return open_fd(path, fl, 1, rc_out);
 }

@@ -305,7 +305,7 @@ static void check_rules(const tcase *cases, size_t ncases) {
 
   /* a class registered on the file overrides the built-in with its id, and runs */
   {
-    h5k_filter_class fake = {sizeof(h5k_filter_class), H5K_FILTER_DEFLATE, "fake", fake_decode};
+    h5k_filter_class fake = {sizeof(h5k_filter_class), H5K_FILTER_DEFLATE, "fake", fake_decode, NULL};
     const h5k_filter_class *extra[1] = {&fake};
     h5k_filter_set set = {extra, 1};
     fake_calls = 0;

@@ -1,0 +1,577 @@
+/* The writer's model: nodes, paths, links and loading untouched objects from the committed file.
+ * See writer.h for the design; commit.c serializes the model, wdata.c writes dataset storage. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/file_impl.h"
+#include "format/messages.h"
+#include "object/object.h"
+#include "object/writer.h"
+#include "util/error.h"
+
+/* ---- nodes ------------------------------------------------------------------------------------ */
+int h5k_wnode_new(h5k_wnode **out, h5k_writer *w, int kind) {
+  h5k_wnode *n = calloc(1, sizeof *n);
+  if (!n) return h5k_err_nomem();
+  n->kind = kind;
+  n->addr = H5K_ADDR_UNDEF;
+  n->new_addr = H5K_ADDR_UNDEF;
+  n->stab_btree = n->stab_heap = n->new_stab_btree = n->new_stab_heap = H5K_ADDR_UNDEF;
+  n->dirty = 1;
+  n->links_loaded = 1;
+  if (kind == WN_DATASET) {
+    n->ds = calloc(1, sizeof *n->ds);
+    if (!n->ds) {
+      free(n);
+      return h5k_err_nomem();
+    }
+    n->ds->chunks_loaded = 1;
+  }
+  n->all_next = w->all;
+  w->all = n;
+  *out = n;
+  return 0;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return 0;
+  size_t nc = *cap ? *cap * 2 : 4;
+  while (nc < need) nc *= 2;
+  void *q = realloc(*p, nc * elem);
+  if (!q) return h5k_err_nomem();
+  *p = q;
+  *cap = nc;
+  return 0;
+}
+
+int h5k_wnode_add_parent(h5k_wnode *n, h5k_wnode *parent) {
+  TRY(grow((void **)&n->parents, &n->capparents, n->nparents + 1, sizeof *n->parents));
+  n->parents[n->nparents++] = parent;
+  return 0;
+}
+
+void h5k_wnode_remove_parent(h5k_wnode *n, h5k_wnode *parent) {
+  for (size_t i = 0; i < n->nparents; i++)
+    if (n->parents[i] == parent) {
+      n->parents[i] = n->parents[--n->nparents];
+      return;
+    }
+}
+
+int h5k_wnode_own(h5k_wnode *n, uint64_t addr, uint64_t len) {
+  if (!len || addr == H5K_ADDR_UNDEF) return 0;
+  TRY(grow((void **)&n->owned, &n->capowned, n->nowned + 1, sizeof *n->owned));
+  n->owned[n->nowned].addr = addr;
+  n->owned[n->nowned].len = len;
+  n->nowned++;
+  return 0;
+}
+
+void h5k_wnode_mark_dirty(h5k_writer *w, h5k_wnode *n) {
+  n->dirty = 1;
+  w->changed = 1;
+}
+
+void h5k_wlink_clear(h5k_wlink *l) {
+  free(l->name);
+  free(l->soft);
+  free(l->ext_file);
+  free(l->ext_path);
+  memset(l, 0, sizeof *l);
+}
+
+static void wattr_clear(h5k_wattr *a) {
+  free(a->name);
+  h5k_datatype_free(a->type);
+  free(a->data);
+  memset(a, 0, sizeof *a);
+}
+
+static void wnode_free(h5k_wnode *n) {
+  for (size_t i = 0; i < n->nlinks_g; i++) h5k_wlink_clear(&n->links[i]);
+  free(n->links);
+  for (size_t i = 0; i < n->nattrs; i++) wattr_clear(&n->attrs[i]);
+  free(n->attrs);
+  for (size_t i = 0; i < n->nraw; i++) free(n->raw[i].data);
+  free(n->raw);
+  free(n->parents);
+  free(n->owned);
+  if (n->ds) h5k_wdset_free(n->ds);
+  free(n->ds);
+  h5k_datatype_free(n->type);
+  free(n);
+}
+
+int h5k_check_name(const char *name) {
+  if (!name || !*name) return h5k_err(H5K_EINVAL, "empty link name");
+  if (strchr(name, '/')) return h5k_err(H5K_EINVAL, "link name \"%s\" contains '/'", name);
+  if (!strcmp(name, ".")) return h5k_err(H5K_EINVAL, "\".\" is not a valid link name");
+  if (strlen(name) > 65535) return h5k_err(H5K_EINVAL, "link name longer than 65535 bytes");
+  return 0;
+}
+
+/* ---- loading untouched objects ---------------------------------------------------------------- */
+static h5k_wnode *find_loaded(h5k_writer *w, uint64_t addr) {
+  for (h5k_wnode *n = w->all; n; n = n->all_next)
+    if (n->addr == addr && n->loaded_from_file) return n;
+  return NULL;
+}
+
+typedef struct {
+  h5k_wnode *g;
+  int rc;
+} load_links_ctx;
+
+static int dupstr(char **out, const char *s) {
+  *out = NULL;
+  if (!s) return 0;
+  size_t n = strlen(s) + 1;
+  *out = malloc(n);
+  if (!*out) return h5k_err_nomem();
+  memcpy(*out, s, n);
+  return 0;
+}
+
+static int load_link_cb(void *ud, const h5k_link *l) {
+  load_links_ctx *c = ud;
+  h5k_wnode *g = c->g;
+  TRY(grow((void **)&g->links, &g->caplinks, g->nlinks_g + 1, sizeof *g->links));
+  h5k_wlink *d = &g->links[g->nlinks_g];
+  memset(d, 0, sizeof *d);
+  d->type = l->type;
+  d->addr = l->addr;
+  d->corder = l->has_corder ? l->corder : 0;
+  d->charset = l->charset;
+  int rc = dupstr(&d->name, l->name);
+  if (rc >= 0) rc = dupstr(&d->soft, l->type == H5K_LINK_SOFT ? l->soft_target : NULL);
+  if (rc >= 0) rc = dupstr(&d->ext_file, l->type == H5K_LINK_EXTERNAL ? l->ext_file : NULL);
+  if (rc >= 0) rc = dupstr(&d->ext_path, l->type == H5K_LINK_EXTERNAL ? l->ext_path : NULL);
+  if (rc < 0) {
+    h5k_wlink_clear(d);
+    return rc;
+  }
+  if (l->has_corder && l->corder >= g->next_corder) g->next_corder = l->corder + 1;
+  g->nlinks_g++;
+  return 0;
+}
+
+int h5k_wgroup_load(h5k_writer *w, h5k_wnode *g) {
+  if (g->kind != WN_GROUP) return h5k_err(H5K_EINVAL, "not a group");
+  if (g->links_loaded) return 0;
+  h5k_ohdr oh;
+  TRY(h5k_ohdr_read(&oh, &w->file->fc, g->addr));
+  load_links_ctx c = {g, 0};
+  int rc = h5k_obj_links(&w->file->fc, &oh, H5K_ORDER_NAME, load_link_cb, &c);
+  h5k_ohdr_free(&oh);
+  if (rc < 0) return rc;
+  g->links_loaded = 1;
+  return 0;
+}
+
+/* Attributes of a loaded object: kept in the model so the header can be rebuilt. */
+typedef struct {
+  h5k_wnode *n;
+  size_t cap;
+} attr_load;
+
+static int attr_load_cb(void *ud, const h5k_attr *a) {
+  attr_load *al = ud;
+  h5k_wnode *n = al->n;
+  TRY(grow((void **)&n->attrs, &al->cap, n->nattrs + 1, sizeof *n->attrs));
+  h5k_wattr *d = &n->attrs[n->nattrs];
+  memset(d, 0, sizeof *d);
+  d->charset = a->charset;
+  d->space = *a->space;
+  d->corder = a->has_corder ? a->corder : (int64_t)n->nattrs;
+  d->data_len = a->data_size;
+  int rc = dupstr(&d->name, a->name);
+  if (rc >= 0) rc = h5k_datatype_copy(&d->type, a->type);
+  if (rc >= 0 && a->data_size) {
+    d->data = malloc(a->data_size);
+    if (!d->data) rc = h5k_err_nomem();
+    else memcpy(d->data, a->data, a->data_size);
+  }
+  if (rc < 0) {
+    wattr_clear(d);
+    return rc;
+  }
+  if (d->type) d->type->committed = 0;
+  if (d->corder >= n->next_attr_corder) n->next_attr_corder = d->corder + 1;
+  n->nattrs++;
+  return 0;
+}
+
+static int keep_raw(h5k_wnode *n, const h5k_msg *m, size_t *cap) {
+  TRY(grow((void **)&n->raw, cap, n->nraw + 1, sizeof *n->raw));
+  h5k_rawmsg *r = &n->raw[n->nraw];
+  r->type = m->type;
+  r->flags = m->flags;
+  r->len = m->size;
+  r->data = malloc(m->size ? m->size : 1);
+  if (!r->data) return h5k_err_nomem();
+  if (m->size) memcpy(r->data, m->data, m->size);
+  n->nraw++;
+  return 0;
+}
+
+static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
+
+/* Fill a dataset node from its header. */
+static int load_dataset(h5k_writer *w, h5k_wnode *n, const h5k_ohdr *oh) {
+  const h5k_fctx *fc = &w->file->fc;
+  h5k_wdset *d = n->ds;
+  const h5k_msg *m;
+  TRY(h5k_obj_dataspace(&d->space, fc, oh));
+  TRY(h5k_obj_datatype(&d->type, fc, oh));
+  d->elem_size = (size_t)d->type->size;
+  if (d->type->committed) TRY(load_node(&d->committed_type, w, d->type->committed_addr));
+  if (!(m = h5k_ohdr_find(oh, H5K_MSG_LAYOUT, NULL))) return corrupt("dataset at %llu has no layout message", (unsigned long long)n->addr);
+  TRY(h5k_decode_layout(&d->layout, m->data, m->size, fc, d->space.rank));
+  if ((m = h5k_ohdr_find(oh, H5K_MSG_PLINE, NULL))) TRY(h5k_decode_pline(&d->pline, m->data, m->size));
+  if ((m = h5k_ohdr_find(oh, H5K_MSG_FILLVALUE, NULL)))
+    TRY(h5k_decode_fill(&d->fill, H5K_MSG_FILLVALUE, m->data, m->size));
+  else if ((m = h5k_ohdr_find(oh, H5K_MSG_FILLVALUE_OLD, NULL)))
+    TRY(h5k_decode_fill(&d->fill, H5K_MSG_FILLVALUE_OLD, m->data, m->size));
+  else {
+    d->fill.version = 2;
+    d->fill.alloc_time = d->layout.cls == H5K_LAYOUT_CHUNKED ? 3 : 2;
+  }
+  if (d->layout.cls == H5K_LAYOUT_VIRTUAL) return h5k_err(H5K_EUNSUPPORTED, "changing an existing virtual dataset is not supported");
+  if (h5k_ohdr_find(oh, H5K_MSG_EFL, NULL)) return h5k_err(H5K_EUNSUPPORTED, "changing a dataset with external storage is not supported");
+  d->chunks_loaded = d->layout.cls != H5K_LAYOUT_CHUNKED;
+  d->contig_txn = 0;
+  return 0;
+}
+
+/* Create the model node for the object at addr (once per object). */
+static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr) {
+  h5k_wnode *n = find_loaded(w, addr);
+  if (n) {
+    *out = n;
+    return 0;
+  }
+  h5k_ohdr oh;
+  TRY(h5k_ohdr_read(&oh, &w->file->fc, addr));
+  int rc = 0;
+  n = NULL;
+  h5k_obj_type t = h5k_obj_classify(&oh);
+  int kind = t == H5K_OBJ_GROUP ? WN_GROUP : t == H5K_OBJ_DATASET ? WN_DATASET : t == H5K_OBJ_DATATYPE ? WN_DATATYPE : 0;
+  if (!kind) {
+    h5k_ohdr_free(&oh);
+    return h5k_err(H5K_EUNSUPPORTED, "object at %llu is of an unknown kind", (unsigned long long)addr);
+  }
+  rc = h5k_wnode_new(&n, w, kind);
+  if (rc < 0) goto done;
+  n->addr = addr;
+  n->loaded_from_file = 1;
+  n->dirty = 0;
+  n->nlinks = oh.refcount;
+  n->links_loaded = kind != WN_GROUP;
+  if (kind == WN_GROUP) {
+    n->track_order = h5k_obj_tracks_order(&oh);
+    const h5k_msg *sm = h5k_ohdr_find(&oh, H5K_MSG_STAB, NULL);
+    h5k_stab st;
+    if (sm && h5k_decode_stab(&st, sm->data, sm->size, &w->file->fc) >= 0) {
+      n->stab_btree = st.btree_addr;
+      n->stab_heap = st.heap_addr;
+    }
+  } else if (kind == WN_DATASET) {
+    rc = load_dataset(w, n, &oh);
+  } else {
+    rc = h5k_obj_datatype(&n->type, &w->file->fc, &oh);
+  }
+  if (rc >= 0) {
+    attr_load al = {n, 0};
+    rc = h5k_obj_attrs(&w->file->fc, &oh, H5K_ORDER_NAME, attr_load_cb, &al);
+  }
+  if (rc >= 0) {
+    size_t cap = 0;
+    for (size_t i = 0; i < oh.nmsgs && rc >= 0; i++) {
+      unsigned ty = oh.msgs[i].type;
+      switch (ty) {
+      case H5K_MSG_NIL: case H5K_MSG_DATASPACE: case H5K_MSG_LINFO: case H5K_MSG_DATATYPE:
+      case H5K_MSG_FILLVALUE_OLD: case H5K_MSG_FILLVALUE: case H5K_MSG_LINK: case H5K_MSG_LAYOUT:
+      case H5K_MSG_GINFO: case H5K_MSG_PLINE: case H5K_MSG_ATTR: case H5K_MSG_CONT: case H5K_MSG_STAB:
+      case H5K_MSG_AINFO: case H5K_MSG_REFCOUNT: case H5K_MSG_MTIME: case H5K_MSG_MTIME_OLD:
+        break;
+      default:
+        rc = keep_raw(n, &oh.msgs[i], &cap);
+      }
+    }
+  }
+done:
+  h5k_ohdr_free(&oh);
+  if (rc < 0) {
+    if (n) n->loaded_from_file = 0; /* an orphan: never found again, freed with the writer */
+    return rc;
+  }
+  *out = n;
+  return 0;
+}
+
+int h5k_wlink_target(h5k_wnode **out, h5k_writer *w, h5k_wnode *g, h5k_wlink *l) {
+  if (l->type != H5K_LINK_HARD) return h5k_err(H5K_EINVAL, "\"%s\" is not a hard link", l->name);
+  if (!l->target) {
+    h5k_wnode *t;
+    TRY(load_node(&t, w, l->addr));
+    TRY(h5k_wnode_add_parent(t, g));
+    l->target = t;
+  }
+  *out = l->target;
+  return 0;
+}
+
+/* ---- links of a group ------------------------------------------------------------------------ */
+static size_t link_pos(const h5k_wnode *g, const char *name, int *found) {
+  size_t lo = 0, hi = g->nlinks_g;
+  *found = 0;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int c = strcmp(g->links[mid].name, name);
+    if (c == 0) {
+      *found = 1;
+      return mid;
+    }
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+h5k_wlink *h5k_wgroup_find(h5k_wnode *g, const char *name) {
+  int found;
+  size_t i = link_pos(g, name, &found);
+  return found ? &g->links[i] : NULL;
+}
+
+int h5k_wgroup_insert(h5k_writer *w, h5k_wnode *g, h5k_wlink *link) {
+  int found;
+  size_t i = link_pos(g, link->name, &found);
+  if (found) return h5k_err(H5K_EINVAL, "\"%s\" already exists", link->name);
+  TRY(grow((void **)&g->links, &g->caplinks, g->nlinks_g + 1, sizeof *g->links));
+  if (link->type == H5K_LINK_HARD) {
+    TRY(h5k_wnode_add_parent(link->target, g));
+    link->target->nlinks++;
+    h5k_wnode_mark_dirty(w, link->target); /* its reference count changes */
+  }
+  memmove(g->links + i + 1, g->links + i, (g->nlinks_g - i) * sizeof *g->links);
+  link->corder = g->next_corder++;
+  g->links[i] = *link;
+  g->nlinks_g++;
+  h5k_wnode_mark_dirty(w, g);
+  return 0;
+}
+
+/* ---- paths ------------------------------------------------------------------------------------- */
+static int lookup_rel(h5k_wnode **out, h5k_writer *w, h5k_wnode *start, const char *path, unsigned depth);
+
+static int step(h5k_wnode **out, h5k_writer *w, h5k_wnode *g, const char *name, unsigned depth) {
+  if (g->kind != WN_GROUP) return h5k_err(H5K_ENOTFOUND, "\"%s\": a parent is not a group", name);
+  TRY(h5k_wgroup_load(w, g));
+  h5k_wlink *l = h5k_wgroup_find(g, name);
+  if (!l) return h5k_err(H5K_ENOTFOUND, "\"%s\" not found", name);
+  if (l->type == H5K_LINK_HARD) return h5k_wlink_target(out, w, g, l);
+  if (l->type == H5K_LINK_SOFT) {
+    if (depth >= 16) return h5k_err(H5K_ELIMIT, "too many soft links at \"%s\"", name);
+    return lookup_rel(out, w, l->soft[0] == '/' ? w->root : g, l->soft, depth + 1);
+  }
+  return h5k_err(H5K_EUNSUPPORTED, "\"%s\" is an external link (not followed when writing)", name);
+}
+
+static int lookup_rel(h5k_wnode **out, h5k_writer *w, h5k_wnode *start, const char *path, unsigned depth) {
+  h5k_wnode *cur = start;
+  const char *p = path;
+  char name[1024];
+  while (*p) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    const char *e = strchr(p, '/');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len >= sizeof name) return h5k_err(H5K_ELIMIT, "path component longer than %zu bytes", sizeof name - 1);
+    memcpy(name, p, len);
+    name[len] = 0;
+    p += len;
+    if (!strcmp(name, ".")) continue;
+    TRY(step(&cur, w, cur, name, depth));
+  }
+  *out = cur;
+  return 0;
+}
+
+int h5k_writer_lookup(h5k_wnode **out, h5k_writer *w, const char *path) {
+  if (!path) return h5k_err(H5K_EINVAL, "NULL path");
+  return lookup_rel(out, w, w->root, path, 0);
+}
+
+int h5k_writer_parent(h5k_wnode **parent, const char **name, h5k_writer *w, const char *path, int mkdirs,
+                      char **scratch) {
+  if (!path || !*path) return h5k_err(H5K_EINVAL, "empty path");
+  size_t n = strlen(path);
+  char *copy = malloc(n + 1);
+  if (!copy) return h5k_err_nomem();
+  memcpy(copy, path, n + 1);
+  *scratch = copy;
+  if (n > 1 && copy[n - 1] == '/')
+    return h5k_err(H5K_EINVAL, "\"%s\" ends with '/': a new object needs a name", path);
+  char *last = strrchr(copy, '/');
+  char *leaf = last ? last + 1 : copy;
+  if (last) *last = 0;
+  *scratch = copy;
+  int rc = h5k_check_name(leaf);
+  if (rc < 0) return rc;
+  h5k_wnode *cur = w->root;
+  char *p = last ? copy : copy + n; /* no '/': parent is the root */
+  while (p < leaf) {
+    while (*p == '/') p++;
+    if (p >= leaf || !*p) break;
+    char *e = strchr(p, '/');
+    if (e) *e = 0;
+    if (strcmp(p, ".")) {
+      h5k_wnode *next;
+      rc = step(&next, w, cur, p, 0);
+      if (rc == H5K_ENOTFOUND && mkdirs && cur->kind == WN_GROUP) {
+        h5k_wlink l = {0};
+        rc = h5k_wnode_new(&next, w, WN_GROUP);
+        if (rc >= 0) rc = dupstr(&l.name, p);
+        if (rc >= 0) {
+          l.type = H5K_LINK_HARD;
+          l.target = next;
+          rc = h5k_wgroup_insert(w, cur, &l);
+          if (rc < 0) h5k_wlink_clear(&l);
+        }
+      } else if (rc == H5K_ENOTFOUND) {
+        rc = h5k_err(H5K_ENOTFOUND, "parent group \"%s\" of \"%s\" does not exist (create it, or pass H5K_MKDIRS)", p, path);
+      }
+      if (rc < 0) return rc;
+      if (next->kind != WN_GROUP) return h5k_err(H5K_EINVAL, "\"%s\" in \"%s\" is not a group", p, path);
+      cur = next;
+    }
+    if (!e) break;
+    p = e + 1;
+  }
+  TRY(h5k_wgroup_load(w, cur));
+  *parent = cur;
+  *name = leaf;
+  return 0;
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------------- */
+void h5k_writer_free(h5k_writer *w) {
+  if (!w) return;
+  h5k_wnode *n = w->all;
+  while (n) {
+    h5k_wnode *next = n->all_next;
+    wnode_free(n);
+    n = next;
+  }
+  for (size_t i = 0; i < w->gheap.nobjs; i++) free(w->gheap.objs[i]);
+  free(w->gheap.objs);
+  free(w->gheap.lens);
+  h5k_space_clear(&w->space);
+  free(w);
+}
+
+static int writer_alloc(h5k_writer **out, h5k_io *io, struct h5k_file *file) {
+  h5k_writer *w = calloc(1, sizeof *w);
+  if (!w) return h5k_err_nomem();
+  w->io = io;
+  w->file = file;
+  w->txn = 1;
+  w->gheap.addr = H5K_ADDR_UNDEF;
+  w->nthreads = file->nthreads;
+  w->filters = file->filters;
+  *out = w;
+  return 0;
+}
+
+int h5k_writer_new(h5k_writer **out, h5k_io *io, int profile, uint64_t userblock, struct h5k_file *file) {
+  h5k_writer *w = NULL;
+  TRY(writer_alloc(&w, io, file));
+  w->profile = profile;
+  w->fc.io = io;
+  w->fc.base = userblock;
+  w->fc.so = w->fc.sl = 8;
+  w->fc.sb_version = profile == H5K_PROFILE_LATEST ? 3 : 0;
+  w->fc.sym_leaf_k = 4;
+  w->fc.btree_k_group = 16;
+  w->fc.btree_k_chunk = 32;
+  w->fc.ext = H5K_ADDR_UNDEF;
+  w->fc.driver = H5K_ADDR_UNDEF;
+  w->fc.sohm_table = H5K_ADDR_UNDEF;
+  /* the superblock's size: v0 = 8+8+4+4+4 + 4 addresses + root entry (L+O+24); v2/3 = 12 + 4 O + 4 */
+  uint64_t sbsize = w->fc.sb_version == 0 ? 24 + 4 * 8 + (8 + 8 + 24) : 12 + 4 * 8 + 4;
+  h5k_space_init(&w->space, sbsize);
+  w->sb_ext.addr = 0;
+  w->sb_ext.len = sbsize;
+  int rc = h5k_wnode_new(&w->root, w, WN_GROUP);
+  if (rc < 0) {
+    h5k_writer_free(w);
+    return rc;
+  }
+  w->root->nlinks = 1;
+  w->changed = 1;
+  *out = w;
+  return 0;
+}
+
+int h5k_writer_attach(h5k_writer **out, h5k_io *io, struct h5k_file *file) {
+  const h5k_fctx *fc = &file->fc;
+  if (fc->sohm) return h5k_err(H5K_EUNSUPPORTED, "writing to files with shared object header messages is not supported");
+  if (fc->sb_version == 1) return h5k_err(H5K_EUNSUPPORTED, "writing to files with a version 1 superblock is not supported");
+  if (fc->so != 8 || fc->sl != 8) return h5k_err(H5K_EUNSUPPORTED, "writing needs 8-byte offsets and lengths (this file has %u/%u)", fc->so, fc->sl);
+  if (addr_defined(fc->driver)) return h5k_err(H5K_EUNSUPPORTED, "writing to files with a driver information block is not supported");
+  h5k_writer *w = NULL;
+  TRY(writer_alloc(&w, io, file));
+  w->fc = *fc;
+  w->fc.sohm = NULL;
+  w->profile = fc->sb_version >= 2 ? H5K_PROFILE_LATEST : H5K_PROFILE_COMPAT;
+  w->sb_ext.addr = 0;
+  w->sb_ext.len = fc->sb_version == 0 ? 24 + 4 * 8 + 40 : 12 + 4 * 8 + 4;
+  /* space after the declared end of file (e.g. left by a crash) is simply reused */
+  h5k_space_init(&w->space, fc->eof);
+  int rc = load_node(&w->root, w, fc->root);
+  if (rc >= 0 && w->root->kind != WN_GROUP) rc = corrupt("the root object is not a group");
+  if (rc < 0) {
+    h5k_writer_free(w);
+    return rc;
+  }
+  *out = w;
+  return 0;
+}
+
+/* ---- deletion ---------------------------------------------------------------------------------- */
+int h5k_writer_delete_node(h5k_writer *w, h5k_wnode *n) {
+  if (n == w->root) return h5k_err(H5K_EINVAL, "the root group cannot be deleted");
+  if (n->visiting) return 0; /* a cycle of groups being deleted */
+  n->visiting = 1;
+  int rc = 0;
+  for (size_t k = 0; k < n->nowned && rc >= 0; k++) rc = h5k_space_free_later(&w->space, n->owned[k].addr, n->owned[k].len);
+  n->nowned = 0;
+  if (rc >= 0 && n->kind == WN_DATASET) rc = h5k_wdset_release(w, n);
+  if (rc >= 0 && n->kind == WN_DATASET && n->ds->committed_type) {
+    h5k_wnode *t = n->ds->committed_type;
+    if (t->nuses > 0) t->nuses--;
+    else if (t->nlinks) t->nlinks--; /* a use counted in the refcount read from the file */
+    h5k_wnode_mark_dirty(w, t);
+    if (t->nlinks == 0 && t->nuses <= 0 && t != w->root) rc = h5k_writer_delete_node(w, t);
+  }
+  if (rc >= 0 && n->kind == WN_GROUP) {
+    rc = h5k_wgroup_load(w, n);
+    for (size_t i = 0; i < n->nlinks_g && rc >= 0; i++) {
+      h5k_wlink *l = &n->links[i];
+      if (l->type != H5K_LINK_HARD) continue;
+      h5k_wnode *t;
+      rc = h5k_wlink_target(&t, w, n, l);
+      if (rc < 0) break;
+      h5k_wnode_remove_parent(t, n);
+      if (t->nlinks) t->nlinks--;
+      if (t->nlinks == 0 && t->nuses <= 0) rc = h5k_writer_delete_node(w, t);
+      else h5k_wnode_mark_dirty(w, t);
+    }
+  }
+  n->visiting = 0;
+  n->dirty = 0;
+  n->nlinks = 0;
+  w->changed = 1;
+  return rc;
+}

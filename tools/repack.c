@@ -1,0 +1,489 @@
+/* h5kit repack [--latest] [--filter SPEC] [--chunks D0xD1...] [--threads N] IN OUT
+ *
+ * Copies a whole file with h5kit's writer, like h5repack: groups (with their creation-order
+ * setting), datasets (type, shape, maximum shape, storage, chunking, filters, fill value, values),
+ * attributes, hard/soft/external links, committed datatypes (datasets keep using them), the
+ * userblock. Space that deleted objects held in IN is not carried over. --filter replaces every
+ * dataset's filters (contiguous datasets become chunked, as h5repack does; "none" removes them);
+ * --chunks sets the chunk shape of every dataset of that rank. Not supported yet: object/region
+ * references and virtual datasets (the command fails naming the object). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+  h5k_addr addr;
+  char *path;
+} seen;
+
+typedef struct {
+  h5k_file *in, *out;
+  int have_filter;
+  h5k_filter_desc filters[32];
+  size_t nfilters;
+  uint32_t cd_store[256];
+  unsigned chunk_rank;
+  uint64_t chunks[H5K_MAX_DIMS];
+  seen *seen;
+  size_t nseen, capseen;
+  char **premade; /* groups the pre-pass created as parents of committed datatypes */
+  size_t npremade;
+  int rc;
+  char what[1024]; /* object being copied, for the error message */
+} repack_ctx;
+
+static const char *seen_path(const repack_ctx *c, h5k_addr a) {
+  for (size_t i = 0; i < c->nseen; i++)
+    if (c->seen[i].addr == a) return c->seen[i].path;
+  return NULL;
+}
+
+static int add_seen(repack_ctx *c, h5k_addr a, const char *path) {
+  if (c->nseen == c->capseen) {
+    size_t nc = c->capseen ? c->capseen * 2 : 64;
+    seen *q = realloc(c->seen, nc * sizeof *q);
+    if (!q) return H5K_ENOMEM;
+    c->seen = q;
+    c->capseen = nc;
+  }
+  c->seen[c->nseen].addr = a;
+  c->seen[c->nseen].path = strdup(path);
+  if (!c->seen[c->nseen].path) return H5K_ENOMEM;
+  c->nseen++;
+  return 0;
+}
+
+static int is_premade(const repack_ctx *c, const char *path) {
+  for (size_t i = 0; i < c->npremade; i++)
+    if (!strcmp(c->premade[i], path)) return 1;
+  return 0;
+}
+
+/* Remember every ancestor group of path (not "/") as made by H5K_MKDIRS. */
+static int add_premade(repack_ctx *c, const char *path) {
+  const char *p = path;
+  while ((p = strchr(p + 1, '/'))) {
+    size_t n = (size_t)(p - path);
+    char *anc = malloc(n + 1);
+    if (!anc) return H5K_ENOMEM;
+    memcpy(anc, path, n);
+    anc[n] = 0;
+    if (is_premade(c, anc)) {
+      free(anc);
+      continue;
+    }
+    char **q = realloc(c->premade, (c->npremade + 1) * sizeof *q);
+    if (!q) {
+      free(anc);
+      return H5K_ENOMEM;
+    }
+    c->premade = q;
+    c->premade[c->npremade++] = anc;
+  }
+  return 0;
+}
+
+static char *join(const char *parent, const char *name) {
+  size_t a = strlen(parent), b = strlen(name);
+  char *p = malloc(a + b + 2);
+  if (!p) return NULL;
+  memcpy(p, parent, a);
+  size_t k = a;
+  if (!a || parent[a - 1] != '/') p[k++] = '/';
+  memcpy(p + k, name, b + 1);
+  return p;
+}
+
+static int type_has_vlen(const h5k_datatype *t) {
+  if (!t) return 0;
+  if (t->cls == H5K_CLASS_VLEN) return 1;
+  if (t->base && type_has_vlen(t->base)) return 1;
+  for (size_t i = 0; t->cls == H5K_CLASS_COMPOUND && i < t->nmembers; i++)
+    if (type_has_vlen(t->members[i].type)) return 1;
+  return 0;
+}
+
+static uint64_t space_count(const h5k_dataspace *s) {
+  if (s->kind == H5K_SPACE_NULL) return 0;
+  uint64_t n = 1;
+  for (unsigned i = 0; s->kind == H5K_SPACE_SIMPLE && i < s->rank; i++) n *= s->dims[i];
+  return n;
+}
+
+/* ---- attributes ------------------------------------------------------------------------------------ */
+typedef struct {
+  repack_ctx *c;
+  const char *path;
+} attr_ud;
+
+static int copy_attr_cb(void *ud, const h5k_attr *a) {
+  attr_ud *u = ud;
+  repack_ctx *c = u->c;
+  uint64_t n = space_count(a->space);
+  if (!type_has_vlen(a->type))
+    return h5k_attr_write(c->out, u->path, a->name, a->type, a->space, NULL, a->data, a->data_size);
+  h5k_datatype *mem;
+  int rc = h5k_datatype_native(&mem, a->type);
+  if (rc < 0) return rc;
+  void *buf = calloc(n ? n : 1, (size_t)mem->size);
+  if (!buf) {
+    h5k_datatype_free(mem);
+    return H5K_ENOMEM;
+  }
+  rc = h5k_convert(buf, mem, a->data, a->type, (size_t)n, c->in);
+  if (rc >= 0) rc = h5k_attr_write(c->out, u->path, a->name, a->type, a->space, mem, buf, (size_t)(n * mem->size));
+  if (rc >= 0) h5k_reclaim(buf, mem, (size_t)n);
+  free(buf);
+  h5k_datatype_free(mem);
+  return rc;
+}
+
+static int copy_attrs(repack_ctx *c, h5k_addr addr, const char *path) {
+  attr_ud u = {c, path};
+  snprintf(c->what, sizeof c->what, "attributes of %s", path);
+  return h5k_attr_iterate(c->in, addr, H5K_ORDER_NAME, copy_attr_cb, &u);
+}
+
+/* ---- datasets ---------------------------------------------------------------------------------------- */
+static int copy_data(repack_ctx *c, h5k_dataset *d, const h5k_dataset_info *info, const char *path,
+                     const uint64_t *dst_chunk) {
+  const h5k_dataspace *sp = info->space;
+  uint64_t total = space_count(sp);
+  if (!total) return 0;
+  int vlen = type_has_vlen(info->type);
+  h5k_datatype *mem = NULL;
+  int rc = 0;
+  if (vlen && (rc = h5k_datatype_native(&mem, info->type)) < 0) return rc;
+  size_t fes = (size_t)info->type->size;
+  if (sp->kind != H5K_SPACE_SIMPLE) {
+    uint8_t *raw = malloc(fes);
+    void *m = mem ? calloc(1, (size_t)mem->size) : NULL;
+    rc = raw ? h5k_dataset_read_raw(d, NULL, raw, fes) : H5K_ENOMEM;
+    if (rc >= 0 && mem) rc = h5k_convert(m, mem, raw, info->type, 1, c->in);
+    if (rc >= 0) rc = h5k_write(c->out, path, NULL, mem, mem ? m : raw, mem ? (size_t)mem->size : fes);
+    if (rc >= 0 && mem) h5k_reclaim(m, mem, 1);
+    free(raw);
+    free(m);
+    h5k_datatype_free(mem);
+    return rc;
+  }
+  /* slabs along the first dimension, a multiple of the destination chunk rows, ~16 MiB each */
+  unsigned r = sp->rank;
+  uint64_t row = fes;
+  for (unsigned i = 1; i < r; i++) row *= sp->dims[i];
+  uint64_t rows = row ? (16u << 20) / row : 1;
+  uint64_t step = dst_chunk && dst_chunk[0] ? dst_chunk[0] : 1;
+  if (rows < step) rows = step;
+  rows -= rows % step;
+  if (rows == 0) rows = 1;
+  for (uint64_t r0 = 0; r0 < sp->dims[0] && rc >= 0; r0 += rows) {
+    uint64_t nr = sp->dims[0] - r0 < rows ? sp->dims[0] - r0 : rows;
+    h5k_selection s;
+    memset(&s, 0, sizeof s);
+    s.rank = r;
+    for (unsigned i = 0; i < r; i++) {
+      s.start[i] = i ? 0 : r0;
+      s.stride[i] = 1;
+      s.count[i] = i ? sp->dims[i] : nr;
+      s.block[i] = 1;
+    }
+    uint64_t n = nr * (row / fes);
+    if (!n) continue;
+    uint8_t *raw = malloc((size_t)(n * fes));
+    if (!raw) {
+      rc = H5K_ENOMEM;
+      break;
+    }
+    rc = h5k_dataset_read_raw(d, &s, raw, (size_t)(n * fes));
+    if (rc >= 0 && mem) {
+      void *m = calloc((size_t)n, (size_t)mem->size);
+      rc = m ? h5k_convert(m, mem, raw, info->type, (size_t)n, c->in) : H5K_ENOMEM;
+      if (rc >= 0) rc = h5k_write(c->out, path, &s, mem, m, (size_t)(n * mem->size));
+      if (rc >= 0) h5k_reclaim(m, mem, (size_t)n);
+      free(m);
+    } else if (rc >= 0) {
+      rc = h5k_write(c->out, path, &s, NULL, raw, (size_t)(n * fes));
+    }
+    free(raw);
+  }
+  h5k_datatype_free(mem);
+  return rc;
+}
+
+static int copy_dataset(repack_ctx *c, h5k_addr addr, const char *path) {
+  h5k_dataset *d;
+  snprintf(c->what, sizeof c->what, "dataset %s", path);
+  int rc = h5k_dataset_open(&d, c->in, addr);
+  if (rc < 0) return rc;
+  h5k_dataset_info info;
+  rc = h5k_dataset_get_info(&info, d);
+  if (rc >= 0 && info.layout == H5K_LAYOUT_VIRTUAL) {
+    fprintf(stderr, "h5kit repack: %s is a virtual dataset: not supported yet\n", path);
+    rc = H5K_EUNSUPPORTED;
+  }
+  if (rc >= 0 && info.nexternal) {
+    fprintf(stderr, "h5kit repack: %s keeps its data in external files: not supported yet\n", path);
+    rc = H5K_EUNSUPPORTED;
+  }
+  h5k_dataset_options o;
+  memset(&o, 0, sizeof o);
+  o.struct_size = sizeof o;
+  const h5k_dataspace *sp = info.space;
+  int simple = sp->kind == H5K_SPACE_SIMPLE;
+  if (rc >= 0) {
+    if (info.layout == H5K_LAYOUT_COMPACT) o.storage = H5K_STORAGE_COMPACT;
+    else if (info.layout == H5K_LAYOUT_CHUNKED) o.storage = H5K_STORAGE_CHUNKED;
+    else o.storage = H5K_STORAGE_CONTIGUOUS;
+    if (info.layout == H5K_LAYOUT_CHUNKED) {
+      o.chunk_rank = info.chunk_rank;
+      memcpy(o.chunk_dims, info.chunk_dims, sizeof o.chunk_dims);
+      o.nfilters = info.nfilters;
+      o.filters = info.filters;
+      o.flags |= H5K_FILTERS_STORED;
+    }
+    if (c->have_filter && simple) {
+      o.nfilters = c->nfilters;
+      o.filters = c->filters;
+      o.flags &= ~(unsigned)H5K_FILTERS_STORED;
+      if (c->nfilters) {
+        o.storage = H5K_STORAGE_CHUNKED;
+        if (info.layout != H5K_LAYOUT_CHUNKED) o.chunk_rank = 0; /* let h5kit choose */
+      }
+    }
+    if (c->chunk_rank && simple && c->chunk_rank == sp->rank) {
+      o.storage = H5K_STORAGE_CHUNKED;
+      o.chunk_rank = c->chunk_rank;
+      memcpy(o.chunk_dims, c->chunks, sizeof o.chunk_dims);
+      for (unsigned i = 0; i < sp->rank; i++)
+        if (sp->maxdims[i] != H5K_UNLIMITED && o.chunk_dims[i] > sp->maxdims[i]) o.chunk_dims[i] = sp->maxdims[i] ? sp->maxdims[i] : 1;
+    }
+    if (o.storage == H5K_STORAGE_CHUNKED && simple) {
+      int zero = 0;
+      for (unsigned i = 0; i < sp->rank; i++)
+        if (!sp->maxdims[i]) zero = 1;
+      if (zero && !o.chunk_rank) o.storage = H5K_STORAGE_CONTIGUOUS, o.nfilters = 0;
+    }
+    if (o.storage == H5K_STORAGE_CHUNKED && !simple) o.storage = H5K_STORAGE_CONTIGUOUS, o.nfilters = 0, o.chunk_rank = 0;
+    if (info.fill_defined) o.fill_value = info.fill_value;
+    if (info.type->committed) o.committed_type = seen_path(c, info.type->committed_addr);
+  }
+  if (rc >= 0) rc = h5k_dataset_create(c->out, path, info.type, sp, &o);
+  if (rc >= 0) {
+    uint64_t chunk0[H5K_MAX_DIMS] = {0};
+    if (o.chunk_rank) memcpy(chunk0, o.chunk_dims, sizeof chunk0);
+    rc = copy_data(c, d, &info, path, o.chunk_rank ? chunk0 : NULL);
+  }
+  h5k_dataset_close(d);
+  return rc;
+}
+
+/* ---- the walk ----------------------------------------------------------------------------------------- */
+static int copy_group(repack_ctx *c, h5k_addr addr, const char *path);
+
+typedef struct {
+  repack_ctx *c;
+  const char *path;
+} link_ud;
+
+static int copy_link_cb(void *ud, const h5k_link *l) {
+  link_ud *u = ud;
+  repack_ctx *c = u->c;
+  char *child = join(u->path, l->name);
+  if (!child) return H5K_ENOMEM;
+  int rc = 0;
+  snprintf(c->what, sizeof c->what, "%s", child);
+  if (l->type == H5K_LINK_SOFT) {
+    rc = h5k_link_soft(c->out, l->soft_target, child, 0);
+  } else if (l->type == H5K_LINK_EXTERNAL) {
+    rc = h5k_link_external(c->out, l->ext_file, l->ext_path, child, 0);
+  } else if (l->type != H5K_LINK_HARD) {
+    fprintf(stderr, "h5kit repack: %s: user-defined link class %u not copied\n", child, (unsigned)l->type);
+  } else if (seen_path(c, l->addr)) {
+    const char *first = seen_path(c, l->addr);
+    if (strcmp(first, child)) rc = h5k_link_hard(c->out, first, child, 0);
+  } else {
+    h5k_object_info oi;
+    rc = h5k_object_get_info(&oi, c->in, l->addr);
+    if (rc >= 0) rc = add_seen(c, l->addr, child);
+    if (rc >= 0) {
+      if (oi.type == H5K_OBJ_GROUP) {
+        int track = 0;
+        (void)h5k_group_tracks_order(&track, c->in, l->addr);
+        /* a group on the path of a committed datatype exists already (made by the pre-pass) */
+        if (!is_premade(c, child)) rc = h5k_group_create(c->out, child, track ? H5K_TRACK_ORDER : 0);
+        if (rc >= 0) rc = copy_attrs(c, l->addr, child);
+        if (rc >= 0) rc = copy_group(c, l->addr, child);
+      } else if (oi.type == H5K_OBJ_DATASET) {
+        rc = copy_dataset(c, l->addr, child);
+        if (rc >= 0) rc = copy_attrs(c, l->addr, child);
+      } else if (oi.type == H5K_OBJ_DATATYPE) {
+        h5k_datatype *t;
+        rc = h5k_object_get_datatype(&t, c->in, l->addr);
+        if (rc >= 0) {
+          t->committed = 0;
+          rc = h5k_datatype_commit(c->out, child, t, 0);
+          h5k_datatype_free(t);
+        }
+        if (rc >= 0) rc = copy_attrs(c, l->addr, child);
+      }
+    }
+  }
+  free(child);
+  return rc;
+}
+
+static int copy_group(repack_ctx *c, h5k_addr addr, const char *path) {
+  link_ud u = {c, path};
+  int track = 0;
+  (void)h5k_group_tracks_order(&track, c->in, addr);
+  return h5k_group_iterate(c->in, addr, track ? H5K_ORDER_CREATION : H5K_ORDER_NAME, copy_link_cb, &u);
+}
+
+/* Committed datatypes first (datasets refer to them), wherever they are in the tree. */
+typedef struct {
+  repack_ctx *c;
+  int rc;
+} pre_ud;
+
+static int precommit_cb(void *ud, const char *path, const h5k_link *l) {
+  pre_ud *u = ud;
+  repack_ctx *c = u->c;
+  if (l->type != H5K_LINK_HARD || seen_path(c, l->addr)) return 0;
+  h5k_object_info oi;
+  if (h5k_object_get_info(&oi, c->in, l->addr) < 0 || oi.type != H5K_OBJ_DATATYPE) return 0;
+  char *full = join("/", path);
+  if (!full) return H5K_ENOMEM;
+  h5k_datatype *t;
+  int rc = h5k_object_get_datatype(&t, c->in, l->addr);
+  if (rc >= 0) {
+    t->committed = 0;
+    rc = h5k_datatype_commit(c->out, full, t, H5K_MKDIRS);
+    h5k_datatype_free(t);
+  }
+  if (rc >= 0) rc = add_seen(c, l->addr, full);
+  if (rc >= 0) rc = add_premade(c, full);
+  if (rc >= 0) rc = copy_attrs(c, l->addr, full);
+  snprintf(c->what, sizeof c->what, "%s", full);
+  free(full);
+  return rc;
+}
+
+static int parse_chunks(repack_ctx *c, const char *s) {
+  c->chunk_rank = 0;
+  const char *p = s;
+  while (*p) {
+    char *e;
+    unsigned long long v = strtoull(p, &e, 10);
+    if (e == p || v == 0 || c->chunk_rank >= H5K_MAX_DIMS) return -1;
+    c->chunks[c->chunk_rank++] = v;
+    if (*e == 'x' || *e == 'X') p = e + 1;
+    else if (!*e) break;
+    else return -1;
+    if (!*p) return -1;
+  }
+  return c->chunk_rank ? 0 : -1;
+}
+
+static void repack_usage(FILE *out) {
+  fprintf(out, "usage: h5kit repack [--latest] [--filter SPEC] [--chunks D0xD1...] [--threads N] IN OUT\n"
+               "  --latest        write the latest format (superblock 3, v2 headers, new chunk indexes)\n"
+               "  --filter SPEC   filters for every dataset: deflate=6, shuffle,deflate=4, bslz4, lz4,\n"
+               "                  zstd=3, blosc, lzf, szip, fletcher32, none (see docs/cli.md)\n"
+               "  --chunks DIMS   chunk shape for every dataset of that rank, e.g. 1x512x512\n");
+}
+
+int cmd_repack(int argc, char **argv) {
+  repack_ctx c;
+  memset(&c, 0, sizeof c);
+  int latest = 0;
+  unsigned threads = 0;
+  const char *in = NULL, *outp = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      repack_usage(stdout);
+      return cli_finish_stdout(CLI_OK);
+    } else if (!strcmp(a, "--latest")) {
+      latest = 1;
+    } else if ((!strcmp(a, "--filter") || !strcmp(a, "-f")) && i + 1 < argc) {
+      int rc = h5k_filter_parse(c.filters, &c.nfilters, 32, c.cd_store, 256, argv[++i]);
+      if (rc < 0) {
+        char buf[512];
+        cli_error("repack: --filter: %s", cli_reason(buf, sizeof buf));
+        return CLI_FAIL;
+      }
+      c.have_filter = 1;
+    } else if ((!strcmp(a, "--chunks") || !strcmp(a, "-c")) && i + 1 < argc) {
+      if (parse_chunks(&c, argv[++i]) < 0) {
+        cli_error("repack: --chunks takes positive sizes separated by 'x', e.g. 1x512x512 (got '%s')", argv[i]);
+        return CLI_FAIL;
+      }
+    } else if (!strcmp(a, "--threads") && i + 1 < argc) {
+      threads = (unsigned)strtoul(argv[++i], NULL, 10);
+    } else if (a[0] == '-' && a[1]) {
+      cli_error("repack: unknown option '%s'", a);
+      repack_usage(stderr);
+      return CLI_FAIL;
+    } else if (!in) {
+      in = a;
+    } else if (!outp) {
+      outp = a;
+    } else {
+      cli_error("repack: too many arguments");
+      return CLI_FAIL;
+    }
+  }
+  if (!in || !outp) {
+    repack_usage(stderr);
+    return CLI_FAIL;
+  }
+  char reason[512];
+  h5k_open_options oo = {sizeof oo, 0, threads, NULL, 0};
+  if (h5k_open(&c.in, in, &oo) < 0) {
+    cli_error("repack: cannot open %s: %s", in, cli_reason(reason, sizeof reason));
+    return CLI_FAIL;
+  }
+  h5k_file_info fi;
+  h5k_file_get_info(&fi, c.in);
+  h5k_create_options co;
+  memset(&co, 0, sizeof co);
+  co.struct_size = sizeof co;
+  co.flags = H5K_CREATE_TRUNC;
+  co.profile = latest ? H5K_PROFILE_LATEST : H5K_PROFILE_COMPAT;
+  co.userblock_size = fi.userblock_size;
+  co.nthreads = threads;
+  if (h5k_create(&c.out, outp, &co) < 0) {
+    cli_error("repack: cannot create %s: %s", outp, cli_reason(reason, sizeof reason));
+    h5k_close(c.in);
+    return CLI_FAIL;
+  }
+  int rc = copy_attrs(&c, fi.root, "/");
+  pre_ud pu = {&c, 0};
+  if (rc >= 0) rc = h5k_visit(c.in, fi.root, precommit_cb, &pu);
+  if (rc >= 0) rc = copy_group(&c, fi.root, "/");
+  if (rc >= 0) rc = h5k_flush(c.out);
+  if (rc < 0) cli_error("repack: %s: %s", c.what, cli_reason(reason, sizeof reason));
+  h5k_close(c.out);
+  /* the userblock's bytes */
+  if (rc >= 0 && fi.userblock_size) {
+    FILE *src = fopen(in, "rb"), *dst = fopen(outp, "r+b");
+    char *ub = malloc((size_t)fi.userblock_size);
+    if (!src || !dst || !ub || fread(ub, 1, (size_t)fi.userblock_size, src) != fi.userblock_size ||
+        fwrite(ub, 1, (size_t)fi.userblock_size, dst) != fi.userblock_size) {
+      cli_error("repack: cannot copy the userblock");
+      rc = H5K_EIO;
+    }
+    free(ub);
+    if (src) fclose(src);
+    if (dst && fclose(dst) != 0) rc = H5K_EIO;
+  }
+  h5k_close(c.in);
+  for (size_t i = 0; i < c.nseen; i++) free(c.seen[i].path);
+  free(c.seen);
+  for (size_t i = 0; i < c.npremade; i++) free(c.premade[i]);
+  free(c.premade);
+  if (rc < 0) remove(outp);
+  return rc < 0 ? CLI_FAIL : CLI_OK;
+}
