@@ -30,6 +30,13 @@ typedef struct {
   size_t nseen, capseen;
   char **premade; /* groups the pre-pass created as parents of committed datatypes */
   size_t npremade;
+  /* object references are written after the walk, when every target has its path */
+  struct deferred {
+    h5k_addr src;    /* object holding the data (attribute owner or dataset) */
+    char *path;      /* its path in OUT */
+    char *attr;      /* attribute name, or NULL for the dataset's values */
+  } *def;
+  size_t ndef;
   int rc;
   char what[1024]; /* object being copied, for the error message */
 } repack_ctx;
@@ -96,6 +103,37 @@ static char *join(const char *parent, const char *name) {
   return p;
 }
 
+static int is_objref(const h5k_datatype *t) { return t->cls == H5K_CLASS_REFERENCE && t->ref_type == H5K_REF_OBJECT; }
+
+static int defer(repack_ctx *c, h5k_addr src, const char *path, const char *attr) {
+  struct deferred *q = realloc(c->def, (c->ndef + 1) * sizeof *q);
+  if (!q) return H5K_ENOMEM;
+  c->def = q;
+  q[c->ndef].src = src;
+  q[c->ndef].path = strdup(path);
+  q[c->ndef].attr = attr ? strdup(attr) : NULL;
+  if (!q[c->ndef].path || (attr && !q[c->ndef].attr)) return H5K_ENOMEM;
+  c->ndef++;
+  return 0;
+}
+
+/* Addresses (file representation) to paths in OUT; unknown targets become null references. */
+static const char **refs_to_paths(repack_ctx *c, const h5k_datatype *t, const uint8_t *raw, size_t n) {
+  const char **paths = calloc(n ? n : 1, sizeof *paths);
+  if (!paths) return NULL;
+  h5k_datatype *mem;
+  if (h5k_datatype_native(&mem, t) < 0) {
+    free(paths);
+    return NULL;
+  }
+  h5k_addr *addrs = calloc(n ? n : 1, sizeof *addrs);
+  if (addrs && h5k_convert(addrs, mem, raw, t, n, c->in) >= 0)
+    for (size_t i = 0; i < n; i++) paths[i] = addrs[i] && addrs[i] != H5K_ADDR_UNDEF ? seen_path(c, addrs[i]) : NULL;
+  free(addrs);
+  h5k_datatype_free(mem);
+  return paths;
+}
+
 static int type_has_vlen(const h5k_datatype *t) {
   if (!t) return 0;
   if (t->cls == H5K_CLASS_VLEN) return 1;
@@ -116,12 +154,25 @@ static uint64_t space_count(const h5k_dataspace *s) {
 typedef struct {
   repack_ctx *c;
   const char *path;
+  h5k_addr addr;
+  int deferred_pass;  /* 0: copy all but object references (deferred); 1: write the one named `only` */
+  const char *only;
 } attr_ud;
 
 static int copy_attr_cb(void *ud, const h5k_attr *a) {
   attr_ud *u = ud;
   repack_ctx *c = u->c;
   uint64_t n = space_count(a->space);
+  if (is_objref(a->type)) {
+    if (!u->deferred_pass) return defer(c, u->addr, u->path, a->name);
+    if (strcmp(a->name, u->only)) return 0;
+    const char **paths = refs_to_paths(c, a->type, a->data, (size_t)n);
+    if (!paths) return H5K_ENOMEM;
+    int rc = h5k_attr_write(c->out, u->path, a->name, a->type, a->space, NULL, paths, (size_t)n * sizeof(char *));
+    free(paths);
+    return rc;
+  }
+  if (u->deferred_pass) return 0;
   if (!type_has_vlen(a->type))
     return h5k_attr_write(c->out, u->path, a->name, a->type, a->space, NULL, a->data, a->data_size);
   h5k_datatype *mem;
@@ -141,7 +192,7 @@ static int copy_attr_cb(void *ud, const h5k_attr *a) {
 }
 
 static int copy_attrs(repack_ctx *c, h5k_addr addr, const char *path) {
-  attr_ud u = {c, path};
+  attr_ud u = {c, path, addr, 0, NULL};
   snprintf(c->what, sizeof c->what, "attributes of %s", path);
   return h5k_attr_iterate(c->in, addr, H5K_ORDER_NAME, copy_attr_cb, &u);
 }
@@ -269,8 +320,15 @@ static int copy_dataset(repack_ctx *c, h5k_addr addr, const char *path) {
     if (info.fill_defined) o.fill_value = info.fill_value;
     if (info.type->committed) o.committed_type = seen_path(c, info.type->committed_addr);
   }
+  if (rc >= 0 && is_objref(info.type) && o.storage == H5K_STORAGE_CHUNKED) {
+    o.storage = H5K_STORAGE_CONTIGUOUS; /* h5kit writes object references contiguous */
+    o.chunk_rank = 0;
+    o.nfilters = 0;
+  }
   if (rc >= 0) rc = h5k_dataset_create(c->out, path, info.type, sp, &o);
-  if (rc >= 0) {
+  if (rc >= 0 && is_objref(info.type)) {
+    rc = defer(c, addr, path, NULL);
+  } else if (rc >= 0) {
     uint64_t chunk0[H5K_MAX_DIMS] = {0};
     if (o.chunk_rank) memcpy(chunk0, o.chunk_dims, sizeof chunk0);
     rc = copy_data(c, d, &info, path, o.chunk_rank ? chunk0 : NULL);
@@ -370,6 +428,32 @@ static int precommit_cb(void *ud, const char *path, const h5k_link *l) {
   return rc;
 }
 
+static int write_deferred(repack_ctx *c, const struct deferred *d) {
+  snprintf(c->what, sizeof c->what, "object references in %s%s%s", d->path, d->attr ? " attribute " : "",
+           d->attr ? d->attr : "");
+  if (d->attr) {
+    attr_ud u = {c, d->path, d->src, 1, d->attr};
+    return h5k_attr_iterate(c->in, d->src, H5K_ORDER_NAME, copy_attr_cb, &u);
+  }
+  h5k_dataset *ds;
+  int rc = h5k_dataset_open(&ds, c->in, d->src);
+  if (rc < 0) return rc;
+  h5k_dataset_info info;
+  uint64_t n = 0;
+  rc = h5k_dataset_get_info(&info, ds);
+  if (rc >= 0) n = space_count(info.space);
+  uint8_t *raw = rc >= 0 ? malloc(n ? (size_t)(n * info.type->size) : 1) : NULL;
+  if (rc >= 0 && !raw) rc = H5K_ENOMEM;
+  if (rc >= 0 && n) rc = h5k_dataset_read_raw(ds, NULL, raw, (size_t)(n * info.type->size));
+  const char **paths = rc >= 0 ? refs_to_paths(c, info.type, raw, (size_t)n) : NULL;
+  if (rc >= 0 && !paths) rc = H5K_ENOMEM;
+  if (rc >= 0 && n) rc = h5k_write(c->out, d->path, NULL, NULL, paths, (size_t)n * sizeof(char *));
+  free(paths);
+  free(raw);
+  h5k_dataset_close(ds);
+  return rc;
+}
+
 static int parse_chunks(repack_ctx *c, const char *s) {
   c->chunk_rank = 0;
   const char *p = s;
@@ -459,10 +543,12 @@ int cmd_repack(int argc, char **argv) {
     h5k_close(c.in);
     return CLI_FAIL;
   }
-  int rc = copy_attrs(&c, fi.root, "/");
+  int rc = add_seen(&c, fi.root, "/");
+  if (rc >= 0) rc = copy_attrs(&c, fi.root, "/");
   pre_ud pu = {&c, 0};
   if (rc >= 0) rc = h5k_visit(c.in, fi.root, precommit_cb, &pu);
   if (rc >= 0) rc = copy_group(&c, fi.root, "/");
+  for (size_t i = 0; i < c.ndef && rc >= 0; i++) rc = write_deferred(&c, &c.def[i]);
   if (rc >= 0) rc = h5k_flush(c.out);
   if (rc < 0) cli_error("repack: %s: %s", c.what, cli_reason(reason, sizeof reason));
   h5k_close(c.out);
@@ -482,6 +568,11 @@ int cmd_repack(int argc, char **argv) {
   h5k_close(c.in);
   for (size_t i = 0; i < c.nseen; i++) free(c.seen[i].path);
   free(c.seen);
+  for (size_t i = 0; i < c.ndef; i++) {
+    free(c.def[i].path);
+    free(c.def[i].attr);
+  }
+  free(c.def);
   for (size_t i = 0; i < c.npremade; i++) free(c.premade[i]);
   free(c.premade);
   if (rc < 0) remove(outp);

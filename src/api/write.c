@@ -406,6 +406,14 @@ static int setup_dataset(h5k_wnode *n, h5k_file *f, const h5k_datatype *type, co
     l->cls = H5K_LAYOUT_CONTIGUOUS;
     l->size = bytes;
   }
+  if (h5k_is_objref(type)) {
+    if (l->cls == H5K_LAYOUT_CHUNKED)
+      return h5k_err(H5K_EUNSUPPORTED, "object reference datasets are written contiguous or compact, not chunked");
+    if (type->size != 8) return h5k_err(H5K_EINVAL, "an object reference is 8 bytes in the file");
+    d->nrefs = nel;
+    d->refs = calloc(nel ? (size_t)nel : 1, sizeof *d->refs);
+    if (!d->refs) return h5k_err_nomem();
+  }
   h5k_fill *fv = &d->fill;
   memset(fv, 0, sizeof *fv);
   fv->version = latest ? 3 : 2;
@@ -508,6 +516,33 @@ int h5k_write(h5k_file *f, const char *path, const h5k_selection *sel, const h5k
                    (unsigned long long)need);
   uint8_t *filebuf = NULL;
   const uint8_t *src = buf;
+  if (d->refs) {
+    /* object references: buf holds count paths (char*), kept as nodes until the commit */
+    if (bufsize < count * sizeof(char *)) return h5k_err(H5K_EINVAL, "h5k_write: object references are given as one char* path per element");
+    h5k_wnode **t;
+    TRY(h5k_writer_resolve_refs(&t, f->writer, buf, (size_t)count));
+    /* element order: write the node pointers through the same selection machinery, as 8-byte items */
+    h5k_datatype pt;
+    memset(&pt, 0, sizeof pt);
+    uint64_t *idx = malloc((count ? (size_t)count : 1) * sizeof *idx);
+    int rc = idx ? 0 : h5k_err_nomem();
+    if (rc >= 0) {
+      /* scatter the selection's element numbers into a scratch copy of the dataset's index space */
+      uint64_t nel = d->nrefs;
+      uint64_t *lin = malloc((nel ? (size_t)nel : 1) * sizeof *lin);
+      if (!lin) rc = h5k_err_nomem();
+      for (uint64_t i = 0; rc >= 0 && i < nel; i++) lin[i] = UINT64_MAX;
+      for (uint64_t i = 0; rc >= 0 && i < count; i++) idx[i] = i;
+      if (rc >= 0) rc = h5k_scatter_u64(lin, &d->space, sel, idx);
+      for (uint64_t i = 0; rc >= 0 && i < nel; i++)
+        if (lin[i] != UINT64_MAX) d->refs[i] = t[lin[i]];
+      free(lin);
+    }
+    free(idx);
+    free(t);
+    if (rc >= 0) h5k_wnode_mark_dirty(f->writer, n);
+    return rc;
+  }
   if (mem_type || d->type->cls == H5K_CLASS_VLEN) {
     TRY(h5k_wconvert(&filebuf, f->writer, d->type, mem_type, buf, (size_t)count));
     src = filebuf;
@@ -571,9 +606,21 @@ int h5k_attr_write(h5k_file *f, const char *obj_path, const char *name, const h5
   if (rc >= 0) {
     a.type->committed = 0;
     a.data_len = (size_t)(count * type->size);
-    if (count) rc = h5k_wconvert(&a.data, w, type, mem_type, buf, (size_t)count);
+    if (h5k_is_objref(type)) {
+      /* object references: one char* path per element; addresses are filled in at commit */
+      if (type->size != 8) rc = h5k_err(H5K_EINVAL, "an object reference is 8 bytes in the file");
+      else if (bufsize < count * sizeof(char *)) rc = h5k_err(H5K_EINVAL, "h5k_attr_write: object references are given as one char* path per element");
+      if (rc >= 0) rc = h5k_writer_resolve_refs(&a.refs, w, buf, (size_t)count);
+      if (rc >= 0) {
+        a.data = calloc(1, a.data_len ? a.data_len : 1);
+        if (!a.data) rc = h5k_err_nomem();
+      }
+    } else if (count) {
+      rc = h5k_wconvert(&a.data, w, type, mem_type, buf, (size_t)count);
+    }
   }
   if (rc < 0) {
+    free(a.refs);
     free(a.name);
     h5k_datatype_free(a.type);
     free(a.data);
@@ -582,6 +629,7 @@ int h5k_attr_write(h5k_file *f, const char *obj_path, const char *name, const h5
   for (size_t i = 0; i < n->nattrs; i++) {
     if (!strcmp(n->attrs[i].name, name)) {
       a.corder = n->attrs[i].corder;
+      free(n->attrs[i].refs);
       free(n->attrs[i].name);
       h5k_datatype_free(n->attrs[i].type);
       free(n->attrs[i].data);
@@ -592,6 +640,7 @@ int h5k_attr_write(h5k_file *f, const char *obj_path, const char *name, const h5
   }
   h5k_wattr *na = realloc(n->attrs, (n->nattrs + 1) * sizeof *na);
   if (!na) {
+    free(a.refs);
     free(a.name);
     h5k_datatype_free(a.type);
     free(a.data);
@@ -611,6 +660,7 @@ int h5k_attr_delete(h5k_file *f, const char *obj_path, const char *name) {
   TRY(h5k_writer_lookup(&n, f->writer, obj_path));
   for (size_t i = 0; i < n->nattrs; i++) {
     if (!strcmp(n->attrs[i].name, name)) {
+      free(n->attrs[i].refs);
       free(n->attrs[i].name);
       h5k_datatype_free(n->attrs[i].type);
       free(n->attrs[i].data);

@@ -52,6 +52,18 @@ static void spread(h5k_wnode *n) {
   for (size_t i = 0; i < n->nparents; i++) spread(n->parents[i]);
 }
 
+static int any_dirty(h5k_wnode *const *v, uint64_t n) {
+  for (uint64_t i = 0; i < n; i++)
+    if (v[i] && v[i]->dirty) return 1;
+  return 0;
+}
+
+static int refs_moving(const h5k_wnode *n) {
+  for (size_t i = 0; i < n->nattrs; i++)
+    if (n->attrs[i].refs && any_dirty(n->attrs[i].refs, n->attrs[i].data_len / 8)) return 1;
+  return n->ds && n->ds->refs && any_dirty(n->ds->refs, n->ds->nrefs);
+}
+
 static int mark_dirty_closure(h5k_writer *w) {
   int need_all = 0;
   for (h5k_wnode *n = w->all; n; n = n->all_next)
@@ -69,7 +81,34 @@ static int mark_dirty_closure(h5k_writer *w) {
   for (h5k_wnode *n = w->all; n; n = n->all_next)
     if (n->dirty && (n == w->root || n->nlinks || n->nuses > 0)) spread(n);
   clear_visiting(w);
+  /* a node holding object references to a node that moves must be rewritten too; that moves it
+   * and its parents in turn, so repeat until nothing changes */
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (h5k_wnode *n = w->all; n; n = n->all_next) {
+      if (n->dirty || !(n == w->root || n->nlinks || n->nuses > 0)) continue;
+      if (refs_moving(n)) {
+        spread(n);
+        clear_visiting(w);
+        changed = 1;
+      }
+    }
+  }
   return 0;
+}
+
+/* The address an object reference to t holds after this commit (0: null or deleted target). */
+static uint64_t final_addr(const h5k_writer *w, const h5k_wnode *t) {
+  if (!t || (t != w->root && t->nlinks == 0 && t->nuses <= 0)) return 0;
+  return t->dirty ? t->new_addr : t->addr;
+}
+
+static void fill_refs(uint8_t *dst, const h5k_writer *w, h5k_wnode *const *refs, uint64_t n) {
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t a = final_addr(w, refs[i]);
+    if (a == H5K_ADDR_UNDEF) a = 0;
+    for (int b = 0; b < 8; b++) dst[i * 8 + b] = (uint8_t)(a >> (8 * b));
+  }
 }
 
 /* ---- message building ------------------------------------------------------------------------ */
@@ -137,6 +176,7 @@ static int encode_attr_msgs(h5k_wbuf **out, h5k_writer *w, h5k_wnode *n) {
     wbuf_init(&tb);
     wbuf_init(&sb);
     wbuf_init(&v[i]);
+    if (a->refs) fill_refs(a->data, w, a->refs, a->data_len / 8);
     rc = encode_datatype_msg(&tb, w, a->type);
     if (rc >= 0) rc = h5k_encode_dataspace(&sb, &a->space, is_latest(w) ? 2 : 1, &w->fc);
     if (rc >= 0)
@@ -328,6 +368,7 @@ static int dataset_messages(msglist *ml, h5k_writer *w, h5k_wnode *n, const node
   b = ml_add(ml, H5K_MSG_FILLVALUE, 0x01);
   if (!b) return h5k_err_nomem();
   TRY(h5k_encode_fill(b, &d->fill, latest ? 3 : 2));
+  if (d->refs && d->layout.cls == H5K_LAYOUT_COMPACT) fill_refs(d->layout.compact, w, d->refs, d->nrefs);
   h5k_layout l = d->layout;
   if (l.cls == H5K_LAYOUT_CHUNKED) {
     l.addr = d->nchunks ? addr_or0(p->index_addr, measuring) : H5K_ADDR_UNDEF;
@@ -497,6 +538,30 @@ static int build_side(h5k_wbuf *side, h5k_writer *w, h5k_wnode *n, uint64_t base
   return 0;
 }
 
+/* Contiguous object reference data: written fresh with the final addresses (the storage the
+ * committed state uses is left alone). */
+static int write_ref_storage(h5k_writer *w, h5k_wnode *n) {
+  h5k_wdset *d = n->ds;
+  uint64_t size = d->nrefs * 8;
+  if (!size) return 0;
+  uint8_t *buf = malloc((size_t)size);
+  if (!buf) return h5k_err_nomem();
+  fill_refs(buf, w, d->refs, d->nrefs);
+  int rc = 0;
+  if (!addr_defined(d->layout.addr) || d->contig_txn != w->txn) {
+    uint64_t addr;
+    rc = h5k_space_alloc(&w->space, size, &addr);
+    if (rc >= 0 && addr_defined(d->layout.addr)) rc = h5k_space_free_later(&w->space, d->layout.addr, size);
+    if (rc >= 0) {
+      d->layout.addr = addr;
+      d->contig_txn = w->txn;
+    }
+  }
+  if (rc >= 0) rc = h5k_io_write(w->io, buf, (size_t)size, w->fc.base + d->layout.addr);
+  free(buf);
+  return rc;
+}
+
 /* ---- the commit ---------------------------------------------------------------------------------- */
 static int write_superblock(h5k_writer *w) {
   h5k_sb_params sp;
@@ -597,6 +662,7 @@ int h5k_writer_commit(h5k_writer *w) {
     } else {
       rc = build_side(&side, w, n, 0, p, 0); /* no run, but sets results (none) */
     }
+    if (rc >= 0 && n->ds && n->ds->refs && n->ds->layout.cls == H5K_LAYOUT_CONTIGUOUS) rc = write_ref_storage(w, n);
     if (rc >= 0) rc = encode_header(&oh, w, n, p, 0);
     if (rc >= 0 && oh.len != p->oh_len) rc = h5k_err(H5K_EINVAL, "internal: an object header changed size between passes");
     if (rc >= 0) rc = h5k_io_write(w->io, oh.p, oh.len, w->fc.base + n->new_addr);

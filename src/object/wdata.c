@@ -89,6 +89,7 @@ void h5k_wdset_free(h5k_wdset *d) {
   free(d->chunks);
   free(d->slots);
   free(d->vds_blob);
+  free(d->refs);
   memset(d, 0, sizeof *d);
 }
 
@@ -274,6 +275,16 @@ static int covers_box(const csel *s, const uint64_t *lo, const uint64_t *bdims, 
     if (b - a != hi - lo[i]) return 0;
   }
   return 1;
+}
+
+/* Scatter vals (selection order) into lin (the dataspace's C order), 8-byte items. */
+int h5k_scatter_u64(uint64_t *lin, const h5k_dataspace *sp, const h5k_selection *sel, const uint64_t *vals) {
+  csel s;
+  TRY(csel_build(&s, sp, sel));
+  uint64_t lo[H5K_MAX_DIMS] = {0};
+  if (s.total) copy_box(&s, (const uint8_t *)vals, (uint8_t *)lin, lo, sp->dims, 8, 1, NULL);
+  csel_free(&s);
+  return 0;
 }
 
 /* ---- fill ------------------------------------------------------------------------------------------ */

@@ -81,6 +81,7 @@ void h5k_wlink_clear(h5k_wlink *l) {
 }
 
 static void wattr_clear(h5k_wattr *a) {
+  free(a->refs);
   free(a->name);
   h5k_datatype_free(a->type);
   free(a->data);
@@ -215,6 +216,7 @@ static int keep_raw(h5k_wnode *n, const h5k_msg *m, size_t *cap) {
 }
 
 static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
+int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n);
 
 /* Fill a dataset node from its header. */
 static int load_dataset(h5k_writer *w, h5k_wnode *n, const h5k_ohdr *oh) {
@@ -284,6 +286,7 @@ static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr) {
     attr_load al = {n, 0};
     rc = h5k_obj_attrs(&w->file->fc, &oh, H5K_ORDER_NAME, attr_load_cb, &al);
   }
+  if (rc >= 0) rc = h5k_wnode_symbolize_refs(w, n);
   if (rc >= 0) {
     size_t cap = 0;
     for (size_t i = 0; i < oh.nmsgs && rc >= 0; i++) {
@@ -574,4 +577,43 @@ int h5k_writer_delete_node(h5k_writer *w, h5k_wnode *n) {
   n->nlinks = 0;
   w->changed = 1;
   return rc;
+}
+
+/* ---- object references ------------------------------------------------------------------------- */
+int h5k_is_objref(const h5k_datatype *t) { return t && t->cls == H5K_CLASS_REFERENCE && t->ref_type == H5K_REF_OBJECT; }
+
+int h5k_writer_resolve_refs(h5k_wnode ***out, h5k_writer *w, const char *const *paths, size_t n) {
+  h5k_wnode **v = calloc(n ? n : 1, sizeof *v);
+  if (!v) return h5k_err_nomem();
+  for (size_t i = 0; i < n; i++) {
+    if (!paths[i] || !*paths[i]) continue;
+    int rc = h5k_writer_lookup(&v[i], w, paths[i]);
+    if (rc < 0) {
+      free(v);
+      return rc == H5K_ENOTFOUND ? h5k_err(H5K_EINVAL, "object reference to \"%s\": no such object", paths[i]) : rc;
+    }
+  }
+  *out = v;
+  return 0;
+}
+
+/* Loaded attributes of object reference type: addresses become nodes, so that the references follow
+ * their targets when those move. */
+int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n);
+int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n) {
+  for (size_t i = 0; i < n->nattrs; i++) {
+    h5k_wattr *a = &n->attrs[i];
+    if (!h5k_is_objref(a->type) || a->refs || a->type->size != 8) continue;
+    size_t cnt = a->data_len / 8;
+    h5k_wnode **v = calloc(cnt ? cnt : 1, sizeof *v);
+    if (!v) return h5k_err_nomem();
+    for (size_t k = 0; k < cnt; k++) {
+      uint64_t addr = 0;
+      for (int b = 0; b < 8; b++) addr |= (uint64_t)a->data[k * 8 + b] << (8 * b);
+      if (!addr || addr == H5K_ADDR_UNDEF) continue;
+      if (load_node(&v[k], w, addr) < 0) v[k] = NULL; /* a dangling reference stays null */
+    }
+    a->refs = v;
+  }
+  return 0;
 }

@@ -70,6 +70,8 @@ typedef struct h5k_wattr {
   uint8_t *data;       /* file representation (vlen elements hold global heap IDs) */
   size_t data_len;
   int64_t corder;
+  h5k_wnode **refs;    /* object reference attributes: the target of each element (NULL: null
+                          reference); the addresses in data are filled in at commit */
 } h5k_wattr;
 
 /* One chunk of a chunked dataset. */
@@ -101,6 +103,9 @@ typedef struct h5k_wdset {
   int chunks_loaded;          /* loaded datasets: the map is read on first use */
   h5k_extent index_ext;       /* our chunk index run (len 0: none or not ours) */
   uint64_t index_txn;
+  /* object reference datasets (compact or contiguous): every element's target, written at commit */
+  h5k_wnode **refs;
+  uint64_t nrefs;
   /* virtual datasets: the encoded mapping (global heap object) */
   uint8_t *vds_blob;
   size_t vds_len;
@@ -227,6 +232,13 @@ void h5k_wpool_stop(h5k_writer *w);
  * global heap objects, references from paths). *out malloc'd, n elements. */
 int h5k_wconvert(uint8_t **out, h5k_writer *w, const h5k_datatype *ftype, const h5k_datatype *mem_type,
                  const void *buf, size_t n);
+
+/* Scatter 8-byte values given in selection order into an array in the dataspace's C order. */
+int h5k_scatter_u64(uint64_t *lin, const h5k_dataspace *sp, const h5k_selection *sel, const uint64_t *vals);
+/* Object references: resolve n paths (NULL: null reference) to nodes. */
+int h5k_writer_resolve_refs(h5k_wnode ***out, h5k_writer *w, const char *const *paths, size_t n);
+/* Whether a type is an object reference (the only reference kind h5kit writes). */
+int h5k_is_objref(const h5k_datatype *t);
 
 /* Commit (commit.c). */
 int h5k_writer_commit(h5k_writer *w);
