@@ -346,6 +346,11 @@ H5K_API int h5k_dataset_get_external(const char **name, uint64_t *offset, uint64
  * source dataset path (both borrowed). Errors: H5K_EINVAL (index out of range). */
 H5K_API int h5k_dataset_get_virtual(const char **file, const char **dset, const h5k_dataset *d, size_t i);
 
+/* Mapping i's selections in their stored (H5S serialized) form, borrowed from the dataset: for
+ * copying a virtual dataset exactly (h5k_vds_map.vsel_raw / ssel_raw). */
+H5K_API int h5k_dataset_get_virtual_selections(const uint8_t **vsel, size_t *vsel_len, const uint8_t **ssel,
+                                               size_t *ssel_len, const h5k_dataset *d, size_t i);
+
 /* A hyperslab: per dimension start, stride (>= 1), count (blocks), block (elements per block;
  * at most stride unless count is 1). numpy's V[a:b:s] is start a, stride s, count ceil((b-a)/s),
  * block 1. */
@@ -600,6 +605,10 @@ typedef struct h5k_vds_map {
   const char *src_file;
   const char *src_dset;
   h5k_selection ssel;
+  /* Optional: selections already serialized (as h5k_dataset_get_virtual_selections gives them,
+   * e.g. when copying a virtual dataset); when set they are stored verbatim instead of vsel/ssel. */
+  const uint8_t *vsel_raw, *ssel_raw;
+  size_t vsel_raw_len, ssel_raw_len;
 } h5k_vds_map;
 H5K_API int h5k_dataset_create_virtual(h5k_file *f, const char *path, const h5k_datatype *type,
                                        const h5k_dataspace *space, const h5k_vds_map *maps, size_t nmaps,

@@ -271,8 +271,23 @@ static int copy_dataset(repack_ctx *c, h5k_addr addr, const char *path) {
   h5k_dataset_info info;
   rc = h5k_dataset_get_info(&info, d);
   if (rc >= 0 && info.layout == H5K_LAYOUT_VIRTUAL) {
-    fprintf(stderr, "h5kit repack: %s is a virtual dataset: not supported yet\n", path);
-    rc = H5K_EUNSUPPORTED;
+    /* the mappings are copied as stored; sources stay where they are (same relative names) */
+    h5k_vds_map *maps = calloc(info.nvirtual ? info.nvirtual : 1, sizeof *maps);
+    rc = maps ? 0 : H5K_ENOMEM;
+    for (size_t i = 0; i < info.nvirtual && rc >= 0; i++) {
+      rc = h5k_dataset_get_virtual(&maps[i].src_file, &maps[i].src_dset, d, i);
+      if (rc >= 0)
+        rc = h5k_dataset_get_virtual_selections(&maps[i].vsel_raw, &maps[i].vsel_raw_len, &maps[i].ssel_raw,
+                                                &maps[i].ssel_raw_len, d, i);
+    }
+    h5k_dataset_options vo;
+    memset(&vo, 0, sizeof vo);
+    vo.struct_size = sizeof vo;
+    if (info.fill_defined) vo.fill_value = info.fill_value;
+    if (rc >= 0) rc = h5k_dataset_create_virtual(c->out, path, info.type, info.space, maps, info.nvirtual, &vo);
+    free(maps);
+    h5k_dataset_close(d);
+    return rc;
   }
   if (rc >= 0 && info.nexternal) {
     fprintf(stderr, "h5kit repack: %s keeps its data in external files: not supported yet\n", path);

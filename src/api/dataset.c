@@ -121,6 +121,17 @@ int h5k_dataset_get_virtual(const char **file, const char **dset, const h5k_data
   return 0;
 }
 
+int h5k_dataset_get_virtual_selections(const uint8_t **vsel, size_t *vsel_len, const uint8_t **ssel,
+                                       size_t *ssel_len, const h5k_dataset *ds, size_t i) {
+  if (!vsel || !vsel_len || !ssel || !ssel_len || !ds) return h5k_err(H5K_EINVAL, "h5k_dataset_get_virtual_selections: NULL argument");
+  if (i >= ds->vmaps.n) return h5k_err(H5K_EINVAL, "mapping %zu of %zu", i, ds->vmaps.n);
+  *vsel = ds->vmaps.m[i].vir_sel;
+  *vsel_len = ds->vmaps.m[i].vir_len;
+  *ssel = ds->vmaps.m[i].src_sel;
+  *ssel_len = ds->vmaps.m[i].src_len;
+  return 0;
+}
+
 int h5k_selection_count(uint64_t *out, const h5k_dataset *ds, const h5k_selection *sel) {
   if (!out || !ds) return h5k_err(H5K_EINVAL, "h5k_selection_count: NULL argument");
   return h5k_dset_sel_count(out, &ds->d, sel);

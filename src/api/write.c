@@ -14,6 +14,7 @@
 #include "format/superblock.h"
 #include "object/writer.h"
 #include "util/checked.h"
+#include "util/lookup3.h"
 #include "util/error.h"
 
 static unsigned online_cores(void) {
@@ -785,11 +786,136 @@ int h5k_datatype_commit(h5k_file *f, const char *path, const h5k_datatype *type,
   return rc;
 }
 
+/* A regular hyperslab in the H5S serialization, version 2 (type 2, version 2, flags 1 = regular,
+ * length, rank, then start/stride/count/block per dimension as u64). */
+static void put_regular_selection(h5k_wbuf *b, const h5k_selection *s) {
+  wr_le32(b, 2);
+  wr_le32(b, 2);
+  wr_u8(b, 1);
+  wr_le32(b, 4 + 32 * (uint64_t)s->rank);
+  wr_le32(b, s->rank);
+  for (unsigned i = 0; i < s->rank; i++) {
+    wr_le64(b, s->start[i]);
+    wr_le64(b, s->stride[i]);
+    wr_le64(b, s->count[i]);
+    wr_le64(b, s->block[i]);
+  }
+}
+
+static int sel_elems(uint64_t *out, const h5k_selection *s, const char *what) {
+  uint64_t n = 1;
+  for (unsigned i = 0; i < s->rank; i++) {
+    uint64_t k;
+    if (!s->stride[i] || (s->count[i] > 1 && s->block[i] > s->stride[i]))
+      return h5k_err(H5K_EINVAL, "%s: dimension %u has a zero stride or a block larger than its stride", what, i);
+    if (ck_mul64(s->count[i], s->block[i], &k) || ck_mul64(n, k, &n)) return h5k_err(H5K_EINVAL, "%s is too large", what);
+  }
+  *out = n;
+  return 0;
+}
+
 int h5k_dataset_create_virtual(h5k_file *f, const char *path, const h5k_datatype *type, const h5k_dataspace *space,
                                const h5k_vds_map *maps, size_t nmaps, const h5k_dataset_options *opts) {
   TRY(writable(f, "h5k_dataset_create_virtual"));
-  (void)path, (void)type, (void)space, (void)maps, (void)nmaps, (void)opts;
-  return h5k_err(H5K_EUNSUPPORTED, "writing virtual datasets is not supported yet");
+  if (!space || (nmaps && !maps)) return h5k_err(H5K_EINVAL, "h5k_dataset_create_virtual: NULL argument");
+  TRY(check_type(type));
+  TRY(check_space(space));
+  if (space->kind != H5K_SPACE_SIMPLE) return h5k_err(H5K_EINVAL, "a virtual dataset needs a simple dataspace");
+  h5k_dataset_options o;
+  memset(&o, 0, sizeof o);
+  if (opts && opts->struct_size >= sizeof o) o = *opts;
+  h5k_writer *w = f->writer;
+  /* the mapping list (global heap object), checked as it is built */
+  h5k_wbuf b;
+  wbuf_init(&b);
+  wr_u8(&b, 0);
+  wr_le64(&b, nmaps);
+  int rc = 0;
+  for (size_t i = 0; i < nmaps && rc >= 0; i++) {
+    const h5k_vds_map *m = &maps[i];
+    uint64_t nv = 0, ns = 0;
+    char what[64];
+    if (!m->src_file || !*m->src_file || !m->src_dset || !*m->src_dset) {
+      rc = h5k_err(H5K_EINVAL, "mapping %zu: empty source file or dataset name", i);
+      break;
+    }
+    if (m->vsel_raw || m->ssel_raw) {
+      if (!m->vsel_raw || !m->ssel_raw || m->vsel_raw_len < 8 || m->ssel_raw_len < 8) {
+        rc = h5k_err(H5K_EINVAL, "mapping %zu: give both serialized selections", i);
+        break;
+      }
+      wr_bytes(&b, m->src_file, strlen(m->src_file) + 1);
+      wr_bytes(&b, m->src_dset, strlen(m->src_dset) + 1);
+      wr_bytes(&b, m->ssel_raw, m->ssel_raw_len);
+      wr_bytes(&b, m->vsel_raw, m->vsel_raw_len);
+      continue;
+    }
+    if (m->vsel.rank != space->rank) {
+      rc = h5k_err(H5K_EINVAL, "mapping %zu: the virtual selection's rank %u is not the dataset's %u", i, m->vsel.rank, space->rank);
+      break;
+    }
+    if (m->ssel.rank == 0 || m->ssel.rank > H5K_MAX_DIMS) {
+      rc = h5k_err(H5K_EINVAL, "mapping %zu: the source selection needs a rank of 1..%d", i, H5K_MAX_DIMS);
+      break;
+    }
+    snprintf(what, sizeof what, "mapping %zu virtual selection", i);
+    rc = sel_elems(&nv, &m->vsel, what);
+    snprintf(what, sizeof what, "mapping %zu source selection", i);
+    if (rc >= 0) rc = sel_elems(&ns, &m->ssel, what);
+    for (unsigned d = 0; rc >= 0 && d < space->rank; d++) {
+      const h5k_selection *v = &m->vsel;
+      if (!v->count[d]) continue;
+      uint64_t last = v->start[d] + (v->count[d] - 1) * v->stride[d] + v->block[d] - 1;
+      uint64_t lim = space->has_maxdims && space->maxdims[d] != H5K_UNLIMITED ? space->maxdims[d] : space->dims[d];
+      if (space->has_maxdims && space->maxdims[d] == H5K_UNLIMITED) lim = UINT64_MAX;
+      if (last >= lim)
+        rc = h5k_err(H5K_EINVAL, "mapping %zu: the virtual selection reaches %llu in dimension %u, outside the extent", i,
+                     (unsigned long long)last, d);
+    }
+    if (rc >= 0 && nv != ns)
+      rc = h5k_err(H5K_EINVAL, "mapping %zu: the virtual selection has %llu elements, the source selection %llu", i,
+                   (unsigned long long)nv, (unsigned long long)ns);
+    if (rc < 0) break;
+    wr_bytes(&b, m->src_file, strlen(m->src_file) + 1);
+    wr_bytes(&b, m->src_dset, strlen(m->src_dset) + 1);
+    put_regular_selection(&b, &m->ssel);
+    put_regular_selection(&b, &m->vsel);
+  }
+  if (rc >= 0) rc = wbuf_status(&b);
+  if (rc >= 0) wr_le32(&b, h5k_lookup3(b.p, b.len, 0));
+  if (rc >= 0) rc = wbuf_status(&b);
+  h5k_wnode *parent, *n = NULL;
+  const char *name;
+  char *scratch = NULL;
+  if (rc >= 0) rc = h5k_writer_parent(&parent, &name, w, path, o.flags & H5K_MKDIRS, &scratch);
+  if (rc >= 0 && h5k_wgroup_find(parent, name)) rc = h5k_err(H5K_EINVAL, "\"%s\" already exists", path);
+  if (rc >= 0) rc = h5k_wnode_new(&n, w, WN_DATASET);
+  if (rc >= 0) {
+    /* contiguous first, to set type, space and fill; then the layout becomes virtual */
+    h5k_dataset_options co;
+    memset(&co, 0, sizeof co);
+    co.fill_value = o.fill_value;
+    rc = setup_dataset(n, f, type, space, &co);
+  }
+  if (rc >= 0) {
+    h5k_wdset *d = n->ds;
+    h5k_layout_clear(&d->layout);
+    memset(&d->layout, 0, sizeof d->layout);
+    d->layout.cls = H5K_LAYOUT_VIRTUAL;
+    d->layout.version = 4;
+    d->layout.addr = H5K_ADDR_UNDEF;
+    d->fill.alloc_time = 2;
+    uint64_t coll;
+    uint32_t index;
+    rc = h5k_wgheap_put(w, b.p, b.len, &coll, &index);
+    d->layout.vds_heap_addr = coll;
+    d->layout.vds_heap_index = index;
+  }
+  if (rc >= 0) rc = new_hard_link(w, parent, name, n);
+  if (rc < 0 && n) n->dirty = 0;
+  free(scratch);
+  wbuf_free(&b);
+  return rc;
 }
 
 int h5k_filter_parse(h5k_filter_desc *out, size_t *n_out, size_t cap, uint32_t *cd_store, size_t cd_cap,
