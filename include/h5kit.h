@@ -574,6 +574,11 @@ H5K_API int h5k_resize(h5k_file *f, const char *path, const uint64_t *dims);
  * type `type`, taken from buf in mem_type (NULL: same as type; conventions as h5k_write). */
 H5K_API int h5k_attr_write(h5k_file *f, const char *obj_path, const char *name, const h5k_datatype *type,
                            const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf, size_t bufsize);
+/* The same, with the committed datatype at type_path as the attribute's type (the attribute
+ * refers to it, as libhdf5 does for an attribute created with a named type). */
+H5K_API int h5k_attr_write_committed(h5k_file *f, const char *obj_path, const char *name, const char *type_path,
+                                     const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf,
+                                     size_t bufsize);
 /* Delete an attribute. Errors: H5K_ENOTFOUND. */
 H5K_API int h5k_attr_delete(h5k_file *f, const char *obj_path, const char *name);
 

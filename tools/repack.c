@@ -173,6 +173,9 @@ static int copy_attr_cb(void *ud, const h5k_attr *a) {
     return rc;
   }
   if (u->deferred_pass) return 0;
+  const char *tpath = a->type->committed ? seen_path(c, a->type->committed_addr) : NULL;
+  if (tpath && !type_has_vlen(a->type))
+    return h5k_attr_write_committed(c->out, u->path, a->name, tpath, a->space, NULL, a->data, a->data_size);
   if (!type_has_vlen(a->type))
     return h5k_attr_write(c->out, u->path, a->name, a->type, a->space, NULL, a->data, a->data_size);
   h5k_datatype *mem;

@@ -569,9 +569,29 @@ int h5k_resize(h5k_file *f, const char *path, const uint64_t *dims) {
 }
 
 /* ---- attributes ----------------------------------------------------------------------------------- */
+static int attr_write(h5k_file *f, const char *obj_path, const char *name, const h5k_datatype *type,
+                      h5k_wnode *ctype, const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf,
+                      size_t bufsize);
+
 int h5k_attr_write(h5k_file *f, const char *obj_path, const char *name, const h5k_datatype *type,
                    const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf, size_t bufsize) {
   TRY(writable(f, "h5k_attr_write"));
+  return attr_write(f, obj_path, name, type, NULL, space, mem_type, buf, bufsize);
+}
+
+int h5k_attr_write_committed(h5k_file *f, const char *obj_path, const char *name, const char *type_path,
+                             const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf,
+                             size_t bufsize) {
+  TRY(writable(f, "h5k_attr_write_committed"));
+  h5k_wnode *t;
+  TRY(h5k_writer_lookup(&t, f->writer, type_path));
+  if (t->kind != WN_DATATYPE) return h5k_err(H5K_EINVAL, "\"%s\" is not a committed datatype", type_path);
+  return attr_write(f, obj_path, name, t->type, t, space, mem_type, buf, bufsize);
+}
+
+static int attr_write(h5k_file *f, const char *obj_path, const char *name, const h5k_datatype *type,
+                      h5k_wnode *ctype, const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf,
+                      size_t bufsize) {
   if (!name || !*name) return h5k_err(H5K_EINVAL, "h5k_attr_write: empty attribute name");
   if (!space) return h5k_err(H5K_EINVAL, "h5k_attr_write: NULL dataspace");
   TRY(check_type(type));
@@ -627,9 +647,15 @@ int h5k_attr_write(h5k_file *f, const char *obj_path, const char *name, const h5
     free(a.data);
     return rc;
   }
+  a.committed_type = ctype;
+  if (ctype) {
+    ctype->nuses++;
+    h5k_wnode_mark_dirty(w, ctype);
+  }
   for (size_t i = 0; i < n->nattrs; i++) {
     if (!strcmp(n->attrs[i].name, name)) {
       a.corder = n->attrs[i].corder;
+      (void)h5k_wattr_drop_type_use(w, n->attrs[i].committed_type);
       free(n->attrs[i].refs);
       free(n->attrs[i].name);
       h5k_datatype_free(n->attrs[i].type);
@@ -661,6 +687,8 @@ int h5k_attr_delete(h5k_file *f, const char *obj_path, const char *name) {
   TRY(h5k_writer_lookup(&n, f->writer, obj_path));
   for (size_t i = 0; i < n->nattrs; i++) {
     if (!strcmp(n->attrs[i].name, name)) {
+      int rc = h5k_wattr_drop_type_use(f->writer, n->attrs[i].committed_type);
+      if (rc < 0) return rc;
       free(n->attrs[i].refs);
       free(n->attrs[i].name);
       h5k_datatype_free(n->attrs[i].type);

@@ -164,5 +164,10 @@ int h5k_encode_refcount(h5k_wbuf *w, uint32_t n);
 int h5k_encode_attr(h5k_wbuf *w, unsigned version, const char *name, unsigned charset, const uint8_t *type_bytes,
                     size_t type_len, const uint8_t *space_bytes, size_t space_len, const uint8_t *data,
                     size_t data_len);
+/* The same with the v2/v3 flags byte: bit 0 the datatype field is a shared message (a committed
+ * datatype), bit 1 the dataspace field is. */
+int h5k_encode_attr_flags(h5k_wbuf *w, unsigned version, unsigned flags, const char *name, unsigned charset,
+                          const uint8_t *type_bytes, size_t type_len, const uint8_t *space_bytes, size_t space_len,
+                          const uint8_t *data, size_t data_len);
 
 #endif

@@ -78,7 +78,15 @@ int h5k_decode_attr(h5k_attr_msg *out, const uint8_t *p, size_t len, const h5k_f
 int h5k_encode_attr(h5k_wbuf *w, unsigned version, const char *name, unsigned charset, const uint8_t *type_bytes,
                     size_t type_len, const uint8_t *space_bytes, size_t space_len, const uint8_t *data,
                     size_t data_len) {
+  return h5k_encode_attr_flags(w, version, 0, name, charset, type_bytes, type_len, space_bytes, space_len, data,
+                               data_len);
+}
+
+int h5k_encode_attr_flags(h5k_wbuf *w, unsigned version, unsigned flags, const char *name, unsigned charset,
+                          const uint8_t *type_bytes, size_t type_len, const uint8_t *space_bytes, size_t space_len,
+                          const uint8_t *data, size_t data_len) {
   size_t name_size;
+  if (flags && version < 2) return h5k_err(H5K_EINVAL, "encode attribute: shared parts need version 2");
   if (!w || !name || !type_bytes || !space_bytes || (data_len && !data))
     return h5k_err(H5K_EINVAL, "encode attribute: NULL argument");
   if (version < 1 || version > 3) return h5k_err(H5K_EINVAL, "encode attribute: version %u", version);
@@ -88,7 +96,7 @@ int h5k_encode_attr(h5k_wbuf *w, unsigned version, const char *name, unsigned ch
   if (name_size > 0xffff || type_len == 0 || type_len > 0xffff || space_len == 0 || space_len > 0xffff)
     return h5k_err(H5K_EINVAL, "encode attribute \"%s\": name, datatype or dataspace size out of range", name);
   wr_u8(w, version);
-  wr_u8(w, 0); /* v1 reserved; v2/v3 flags: nothing shared */
+  wr_u8(w, flags); /* v1 reserved; v2/v3 flags: bit 0 datatype shared, bit 1 dataspace shared */
   wr_le16(w, name_size);
   wr_le16(w, type_len);
   wr_le16(w, space_len);

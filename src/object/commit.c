@@ -59,8 +59,10 @@ static int any_dirty(h5k_wnode *const *v, uint64_t n) {
 }
 
 static int refs_moving(const h5k_wnode *n) {
-  for (size_t i = 0; i < n->nattrs; i++)
+  for (size_t i = 0; i < n->nattrs; i++) {
     if (n->attrs[i].refs && any_dirty(n->attrs[i].refs, n->attrs[i].data_len / 8)) return 1;
+    if (n->attrs[i].committed_type && n->attrs[i].committed_type->dirty) return 1;
+  }
   return n->ds && n->ds->refs && any_dirty(n->ds->refs, n->ds->nrefs);
 }
 
@@ -177,10 +179,23 @@ static int encode_attr_msgs(h5k_wbuf **out, h5k_writer *w, h5k_wnode *n) {
     wbuf_init(&sb);
     wbuf_init(&v[i]);
     if (a->refs) fill_refs(a->data, w, a->refs, a->data_len / 8);
-    rc = encode_datatype_msg(&tb, w, a->type);
+    unsigned flags = 0, version = is_latest(w) ? 3 : 1;
+    if (a->committed_type) {
+      /* a shared message pointing at the committed datatype's header */
+      const h5k_wnode *t = a->committed_type;
+      wr_u8(&tb, is_latest(w) ? 3 : 2);
+      wr_u8(&tb, is_latest(w) ? 2 : 0);
+      wr_addr(&tb, &w->fc, t->dirty ? t->new_addr : t->addr);
+      flags = 1;
+      if (version < 2) version = 2;
+    } else {
+      rc = encode_datatype_msg(&tb, w, a->type);
+    }
+    if (a->charset != H5K_CSET_ASCII) version = 3; /* as libhdf5: a UTF-8 name needs version 3 */
     if (rc >= 0) rc = h5k_encode_dataspace(&sb, &a->space, is_latest(w) ? 2 : 1, &w->fc);
     if (rc >= 0)
-      rc = h5k_encode_attr(&v[i], is_latest(w) ? 3 : 1, a->name, a->charset, tb.p, tb.len, sb.p, sb.len, a->data, a->data_len);
+      rc = h5k_encode_attr_flags(&v[i], version, flags, a->name, a->charset, tb.p, tb.len, sb.p, sb.len, a->data,
+                                 a->data_len);
     wbuf_free(&tb);
     wbuf_free(&sb);
   }

@@ -169,10 +169,13 @@ int h5k_wgroup_load(h5k_writer *w, h5k_wnode *g) {
   return 0;
 }
 
+static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
+
 /* Attributes of a loaded object: kept in the model so the header can be rebuilt. */
 typedef struct {
   h5k_wnode *n;
   size_t cap;
+  h5k_writer *w;
 } attr_load;
 
 static int attr_load_cb(void *ud, const h5k_attr *a) {
@@ -196,7 +199,15 @@ static int attr_load_cb(void *ud, const h5k_attr *a) {
     wattr_clear(d);
     return rc;
   }
-  if (d->type) d->type->committed = 0;
+  if (d->type && d->type->committed) {
+    /* keep using the committed type (its refcount read from the file counts this use) */
+    d->type->committed = 0;
+    rc = load_node(&d->committed_type, al->w, a->type->committed_addr);
+    if (rc < 0) {
+      wattr_clear(d);
+      return rc;
+    }
+  }
   if (d->corder >= n->next_attr_corder) n->next_attr_corder = d->corder + 1;
   n->nattrs++;
   return 0;
@@ -283,7 +294,7 @@ static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr) {
     rc = h5k_obj_datatype(&n->type, &w->file->fc, &oh);
   }
   if (rc >= 0) {
-    attr_load al = {n, 0};
+    attr_load al = {n, 0, w};
     rc = h5k_obj_attrs(&w->file->fc, &oh, H5K_ORDER_NAME, attr_load_cb, &al);
   }
   if (rc >= 0) rc = h5k_wnode_symbolize_refs(w, n);
@@ -551,6 +562,7 @@ int h5k_writer_delete_node(h5k_writer *w, h5k_wnode *n) {
   for (size_t k = 0; k < n->nowned && rc >= 0; k++) rc = h5k_space_free_later(&w->space, n->owned[k].addr, n->owned[k].len);
   n->nowned = 0;
   if (rc >= 0 && n->kind == WN_DATASET) rc = h5k_wdset_release(w, n);
+  for (size_t i = 0; i < n->nattrs && rc >= 0; i++) rc = h5k_wattr_drop_type_use(w, n->attrs[i].committed_type);
   if (rc >= 0 && n->kind == WN_DATASET && n->ds->committed_type) {
     h5k_wnode *t = n->ds->committed_type;
     if (t->nuses > 0) t->nuses--;
@@ -615,5 +627,14 @@ int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n) {
     }
     a->refs = v;
   }
+  return 0;
+}
+
+int h5k_wattr_drop_type_use(h5k_writer *w, h5k_wnode *t) {
+  if (!t) return 0;
+  if (t->nuses > 0) t->nuses--;
+  else if (t->nlinks) t->nlinks--; /* a use counted in the refcount read from the file */
+  h5k_wnode_mark_dirty(w, t);
+  if (t->nlinks == 0 && t->nuses <= 0 && t != w->root) return h5k_writer_delete_node(w, t);
   return 0;
 }

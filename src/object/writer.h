@@ -72,6 +72,7 @@ typedef struct h5k_wattr {
   int64_t corder;
   h5k_wnode **refs;    /* object reference attributes: the target of each element (NULL: null
                           reference); the addresses in data are filled in at commit */
+  h5k_wnode *committed_type; /* the attribute's type is this committed datatype (or NULL) */
 } h5k_wattr;
 
 /* One chunk of a chunked dataset. */
@@ -239,6 +240,9 @@ int h5k_scatter_u64(uint64_t *lin, const h5k_dataspace *sp, const h5k_selection 
 int h5k_writer_resolve_refs(h5k_wnode ***out, h5k_writer *w, const char *const *paths, size_t n);
 /* Whether a type is an object reference (the only reference kind h5kit writes). */
 int h5k_is_objref(const h5k_datatype *t);
+
+/* An attribute or dataset stops using committed type t (NULL: no-op); t may be deleted. */
+int h5k_wattr_drop_type_use(h5k_writer *w, h5k_wnode *t);
 
 /* Commit (commit.c). */
 int h5k_writer_commit(h5k_writer *w);
