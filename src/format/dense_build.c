@@ -685,7 +685,7 @@ int h5k_dense_build(h5k_wbuf *w, uint64_t base, const h5k_fctx *f, int attrs, in
       man_bytes += len;
     }
   }
-  qsort(st.db, st.ndb, sizeof *st.db, cmp_dblock);
+  if (st.ndb) qsort(st.db, st.ndb, sizeof *st.db, cmp_dblock);
   sort_by_off(order, tmp, norder, obj);
   rc = collect_iblocks(&st);
   if (rc < 0) goto done;

@@ -45,7 +45,14 @@ WORK=$(cd "$WORK" && pwd)
 CC=${CC:-cc}
 WRITER=$WORK/crash_writer
 SHIM=$WORK/kill_at.so
-"$CC" -std=c11 -O2 -g -Wall -Wextra -Wshadow -Wmissing-prototypes -D_POSIX_C_SOURCE=200809L \
+# A sanitized library (make sanitize) needs the victim built with the same runtime; the kill
+# shim is then preloaded before it, which ASan tolerates when told to.
+SANFLAGS=
+if nm "$LIB" 2>/dev/null | grep -q __asan_; then
+  SANFLAGS="-fsanitize=address,undefined"
+  export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0
+fi
+"$CC" -std=c11 -O2 -g -Wall -Wextra -Wshadow -Wmissing-prototypes -D_POSIX_C_SOURCE=200809L $SANFLAGS \
   -I"$REPO/include" "$HERE/crash_writer.c" "$LIB" \
   -lpthread -ldeflate -llz4 -lzstd -lblosc -llzf -lsz -laec -lm -o "$WRITER" ||
   { echo "sweep_crash.sh: cannot compile crash_writer.c" >&2; exit 2; }
