@@ -52,7 +52,7 @@ same_as() {
   fi
 }
 
-echo "h5kit demo: an independent reader of the HDF5 file format"
+echo "h5kit demo: an independent reader and writer of the HDF5 file format"
 echo "file: $sample ($(wc -c <"$sample") bytes; made by demo/make_sample.py)"
 echo
 show ls -r "$sample"
@@ -65,3 +65,29 @@ echo "# frames 1-2, row 30, every 8th pixel:"
 show get "$sample#$ds" --slice '1:3, 30, ::8' --format csv
 show chunks "$sample#$ds"
 same_as h5dump dump "$sample"
+
+# Writing: the tutorial example creates a file, reopens it and changes it; h5py and h5dump read it.
+examples=$root/build/examples
+if [ -x "$examples/tutorial" ]; then
+  echo "\$ build/examples/tutorial $tmp/tutorial.h5     # examples/tutorial.c"
+  "$examples/tutorial" "$tmp/tutorial.h5" || { echo "demo: the tutorial example failed" >&2; exit 1; }
+  show ls -r "$tmp/tutorial.h5"
+  same_as h5ls ls -r "$tmp/tutorial.h5"
+  show dump -A "$tmp/tutorial.h5"
+  if command -v h5dump >/dev/null 2>&1; then
+    h5dump "$tmp/tutorial.h5" >/dev/null 2>"$tmp/err" && ! [ -s "$tmp/err" ] &&
+      echo "h5dump reads it without a word on stderr" || { echo "demo: h5dump complained" >&2; cat "$tmp/err" >&2; exit 1; }
+    echo
+  fi
+  # Repack the sample with another filter and the latest format: same values.
+  show repack --latest --filter bslz4 "$sample" "$tmp/sample-bslz4.h5"
+  if command -v h5dump >/dev/null 2>&1; then
+    echo "\$ diff <(h5dump $sample | tail -n +2) <(h5dump sample-bslz4.h5 | tail -n +2)"
+    if diff <(h5dump "$sample" | tail -n +2) <(h5dump "$tmp/sample-bslz4.h5" | tail -n +2) >/dev/null; then
+      echo "same content ($(wc -c <"$sample") bytes gzip -> $(wc -c <"$tmp/sample-bslz4.h5") bytes bitshuffle-LZ4)"
+    else
+      echo "demo: the repacked file differs" >&2
+      exit 1
+    fi
+  fi
+fi
