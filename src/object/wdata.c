@@ -511,6 +511,142 @@ static int read_chunk_into(h5k_writer *w, h5k_wdset *d, const h5k_wchunk *c, uin
   return rc;
 }
 
+/* ---- the chunk cache: partially written chunks -------------------------------------------------------
+ * A write that covers only part of a chunk merges into an uncompressed copy kept here, so that
+ * appending a row at a time compresses each chunk once per commit, not once per row. Entries are
+ * compressed and stored when evicted (least recently used, beyond 64 chunks or 256 MiB), before
+ * anything that reads or replaces the chunk map of their dataset, and at commit. */
+struct wcache_ent {
+  h5k_wnode *n;
+  uint64_t scaled[H5K_MAX_DIMS];
+  uint8_t *buf;
+  size_t len;
+  uint64_t tick;
+};
+
+struct h5k_wcache {
+  struct wcache_ent *e;
+  size_t n, cap, bytes;
+  uint64_t tick;
+};
+
+enum { CACHE_MAX_ENTRIES = 64 };
+#define CACHE_MAX_BYTES ((size_t)256 << 20)
+
+static struct wcache_ent *cache_find(h5k_writer *w, h5k_wnode *n, const uint64_t *scaled) {
+  struct h5k_wcache *c = w->cache;
+  if (!c) return NULL;
+  for (size_t i = 0; i < c->n; i++)
+    if (c->e[i].n == n && !memcmp(c->e[i].scaled, scaled, n->ds->space.rank * sizeof *scaled)) {
+      c->e[i].tick = ++c->tick;
+      return &c->e[i];
+    }
+  return NULL;
+}
+
+static void cache_remove_at(struct h5k_wcache *c, size_t i) {
+  c->bytes -= c->e[i].len;
+  c->e[i] = c->e[--c->n];
+}
+
+/* Compress and store entry i (ownership of its buffer passes on). */
+static int cache_evict_at(h5k_writer *w, size_t i) {
+  struct h5k_wcache *c = w->cache;
+  struct wcache_ent e = c->e[i];
+  cache_remove_at(c, i);
+  return submit_chunk(w, e.n, e.scaled, e.buf, e.len);
+}
+
+static void cache_drop(h5k_writer *w, h5k_wnode *n, const uint64_t *scaled) {
+  struct h5k_wcache *c = w->cache;
+  if (!c) return;
+  for (size_t i = 0; i < c->n; i++)
+    if (c->e[i].n == n && !memcmp(c->e[i].scaled, scaled, n->ds->space.rank * sizeof *scaled)) {
+      free(c->e[i].buf);
+      cache_remove_at(c, i);
+      return;
+    }
+}
+
+static int cache_put(h5k_writer *w, h5k_wnode *n, const uint64_t *scaled, uint8_t *buf, size_t len,
+                     struct wcache_ent **out) {
+  if (!w->cache) {
+    w->cache = calloc(1, sizeof *w->cache);
+    if (!w->cache) {
+      free(buf);
+      return h5k_err_nomem();
+    }
+  }
+  struct h5k_wcache *c = w->cache;
+  while (c->n && (c->n >= CACHE_MAX_ENTRIES || c->bytes + len > CACHE_MAX_BYTES)) {
+    size_t lru = 0;
+    for (size_t i = 1; i < c->n; i++)
+      if (c->e[i].tick < c->e[lru].tick) lru = i;
+    int rc = cache_evict_at(w, lru);
+    if (rc < 0) {
+      free(buf);
+      return rc;
+    }
+  }
+  if (c->n == c->cap) {
+    size_t nc = c->cap ? c->cap * 2 : 16;
+    struct wcache_ent *q = realloc(c->e, nc * sizeof *q);
+    if (!q) {
+      free(buf);
+      return h5k_err_nomem();
+    }
+    c->e = q;
+    c->cap = nc;
+  }
+  struct wcache_ent *e = &c->e[c->n++];
+  memset(e, 0, sizeof *e);
+  e->n = n;
+  memcpy(e->scaled, scaled, n->ds->space.rank * sizeof *scaled);
+  e->buf = buf;
+  e->len = len;
+  e->tick = ++c->tick;
+  c->bytes += len;
+  *out = e;
+  return 0;
+}
+
+/* Store every cached chunk of node n (NULL: of every node). */
+int h5k_wcache_flush(h5k_writer *w, h5k_wnode *n) {
+  struct h5k_wcache *c = w->cache;
+  if (!c) return 0;
+  for (size_t i = 0; i < c->n;) {
+    if (n && c->e[i].n != n) {
+      i++;
+      continue;
+    }
+    TRY(cache_evict_at(w, i));
+  }
+  return 0;
+}
+
+/* Forget the cached chunks of node n (it is being deleted). */
+static void cache_discard(h5k_writer *w, h5k_wnode *n) {
+  struct h5k_wcache *c = w->cache;
+  if (!c) return;
+  for (size_t i = 0; i < c->n;) {
+    if (c->e[i].n == n) {
+      free(c->e[i].buf);
+      cache_remove_at(c, i);
+    } else {
+      i++;
+    }
+  }
+}
+
+void h5k_wcache_free(h5k_writer *w) {
+  struct h5k_wcache *c = w->cache;
+  if (!c) return;
+  for (size_t i = 0; i < c->n; i++) free(c->e[i].buf);
+  free(c->e);
+  free(c);
+  w->cache = NULL;
+}
+
 /* ---- writes ------------------------------------------------------------------------------------------- */
 static int chunk_bytes(size_t *out, const h5k_wdset *d) {
   uint64_t b = d->elem_size;
@@ -550,27 +686,36 @@ static int write_chunked(h5k_writer *w, h5k_wnode *n, const csel *s, const uint8
       scaled[i] = cl[i][idx[i]];
       lo[i] = scaled[i] * d->layout.chunk[i];
     }
-    uint8_t *buf = malloc(cb ? cb : 1);
-    if (!buf) {
-      rc = h5k_err_nomem();
-      goto done;
-    }
     if (!covers_box(s, lo, d->layout.chunk, d->space.dims)) {
-      /* partial chunk: merge with what is stored (after queued writes of it have landed) */
-      rc = h5k_wpool_drain(w);
-      h5k_wchunk *old = rc >= 0 ? h5k_wdset_find_chunk(d, scaled) : NULL;
-      if (rc >= 0 && old) rc = read_chunk_into(w, d, old, buf, cb);
-      else if (rc >= 0) fill_buf(buf, cb, d);
+      /* partial chunk: merged in the chunk cache, compressed when evicted or at commit */
+      struct wcache_ent *e = cache_find(w, n, scaled);
+      if (!e) {
+        uint8_t *buf = malloc(cb ? cb : 1);
+        if (!buf) {
+          rc = h5k_err_nomem();
+          goto done;
+        }
+        rc = h5k_wpool_drain(w); /* queued writes of this chunk land first */
+        h5k_wchunk *old = rc >= 0 ? h5k_wdset_find_chunk(d, scaled) : NULL;
+        if (rc >= 0 && old) rc = read_chunk_into(w, d, old, buf, cb);
+        else if (rc >= 0) fill_buf(buf, cb, d);
+        if (rc >= 0) rc = cache_put(w, n, scaled, buf, cb, &e);
+        else free(buf);
+        if (rc < 0) goto done;
+      }
+      copy_box(s, src, e->buf, lo, d->layout.chunk, d->elem_size, 1, NULL);
     } else {
-      fill_buf(buf, cb, d); /* the part of an edge chunk outside the extent */
+      uint8_t *buf = malloc(cb ? cb : 1);
+      if (!buf) {
+        rc = h5k_err_nomem();
+        goto done;
+      }
+      cache_drop(w, n, scaled); /* superseded */
+      fill_buf(buf, cb, d);     /* the part of an edge chunk outside the extent */
+      copy_box(s, src, buf, lo, d->layout.chunk, d->elem_size, 1, NULL);
+      rc = submit_chunk(w, n, scaled, buf, cb);
+      if (rc < 0) goto done;
     }
-    if (rc < 0) {
-      free(buf);
-      goto done;
-    }
-    copy_box(s, src, buf, lo, d->layout.chunk, d->elem_size, 1, NULL);
-    rc = submit_chunk(w, n, scaled, buf, cb);
-    if (rc < 0) goto done;
     int i = (int)r - 1;
     while (i >= 0) {
       if (++idx[i] < ncl[i]) break;
@@ -697,6 +842,7 @@ int h5k_wdset_write_chunk(h5k_writer *w, h5k_wnode *n, const uint64_t *offset, u
     scaled[i] = offset[i] / d->layout.chunk[i];
   }
   TRY(h5k_wdset_load_chunks(w, n));
+  cache_drop(w, n, scaled);
   TRY(h5k_wpool_drain(w)); /* a queued write of the same chunk must not land after this one */
   uint64_t addr;
   TRY(h5k_space_alloc(&w->space, size, &addr));
@@ -734,6 +880,7 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
     return 0;
   }
   TRY(h5k_wdset_load_chunks(w, n));
+  TRY(h5k_wcache_flush(w, n));
   TRY(h5k_wpool_drain(w));
   /* drop chunks wholly outside the new extent */
   for (size_t k = 0; k < d->nchunks;) {
@@ -809,6 +956,7 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
 
 int h5k_wdset_release(h5k_writer *w, h5k_wnode *n) {
   h5k_wdset *d = n->ds;
+  cache_discard(w, n);
   TRY(h5k_wpool_drain(w));
   if (d->layout.cls == H5K_LAYOUT_CHUNKED) {
     TRY(h5k_wdset_load_chunks(w, n));

@@ -181,6 +181,7 @@ struct h5k_writer {
   uint64_t next_seq;              /* chunk write sequence numbers (h5k_wchunk.seq) */
   struct h5k_file *file;          /* the handle (its reader side: loading untouched objects) */
   struct h5k_wpool *pool;         /* chunk compression workers (NULL: compress in the caller) */
+  struct h5k_wcache *cache;       /* partially written chunks, uncompressed (wdata.c) */
   pthread_mutex_t lock;           /* space, chunk maps and gheap while workers run */
   int broken;                     /* a commit failed midway: only close is allowed */
 };
@@ -228,6 +229,9 @@ int h5k_wgheap_flush(h5k_writer *w);
 /* Wait until every queued chunk is compressed and written; the first worker error, if any. */
 int h5k_wpool_drain(h5k_writer *w);
 void h5k_wpool_stop(h5k_writer *w);
+/* Compress and store the cached partial chunks of node n (NULL: all); free the cache. */
+int h5k_wcache_flush(h5k_writer *w, h5k_wnode *n);
+void h5k_wcache_free(h5k_writer *w);
 
 /* Convert caller data in mem_type to the file representation of ftype (vlen strings/sequences to
  * global heap objects, references from paths). *out malloc'd, n elements. */

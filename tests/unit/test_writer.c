@@ -148,10 +148,52 @@ static void test_errors_leave_model(void) {
   h5k_close(f);
 }
 
+/* Rows appended one at a time (resize + write of one row) into compressed chunks of 100 rows: the
+ * chunk cache merges them; the values read back are the rows written. */
+static void test_row_appends(h5k_profile p) {
+  h5k_file *f = new_mem(p, 2);
+  if (!f) return;
+  h5k_datatype *i32;
+  h5k_datatype_make(&i32, H5K_CLASS_INTEGER, 4, 1);
+  h5k_dataspace s = {H5K_SPACE_SIMPLE, 2, {0, 8}, {H5K_UNLIMITED, 8}, 1};
+  h5k_dataset_options o;
+  memset(&o, 0, sizeof o);
+  o.struct_size = sizeof o;
+  o.chunk_rank = 2;
+  o.chunk_dims[0] = 100;
+  o.chunk_dims[1] = 8;
+  uint32_t level = 4;
+  h5k_filter_desc deflate = {H5K_FILTER_DEFLATE, 0, NULL, 1, &level};
+  o.nfilters = 1;
+  o.filters = &deflate;
+  CHECK(h5k_dataset_create(f, "/rows", i32, &s, &o) == 0);
+  int32_t row[8];
+  for (uint64_t r = 0; r < 1050; r++) {
+    uint64_t dims[2] = {r + 1, 8};
+    CHECK(h5k_resize(f, "/rows", dims) == 0);
+    for (int k = 0; k < 8; k++) row[k] = (int32_t)(r * 8 + k);
+    h5k_selection sel = {2, {r, 0}, {1, 1}, {1, 8}, {1, 1}};
+    CHECK(h5k_write(f, "/rows", &sel, i32, row, sizeof row) == 0);
+    if (r == 500) CHECK(h5k_flush(f) == 0); /* a commit in the middle of a chunk */
+  }
+  CHECK(h5k_flush(f) == 0);
+  int32_t *back = calloc(1050 * 8, 4);
+  CHECK(read_back(f, back, 1050 * 8, "/rows") == 0);
+  int bad = 0;
+  for (int i = 0; i < 1050 * 8; i++)
+    if (back[i] != i) bad++;
+  CHECK_EQ_U(bad, 0);
+  free(back);
+  h5k_datatype_free(i32);
+  h5k_close(f);
+}
+
 int main(void) {
   test_space();
   test_reuse(H5K_PROFILE_COMPAT);
   test_reuse(H5K_PROFILE_LATEST);
   test_errors_leave_model();
+  test_row_appends(H5K_PROFILE_COMPAT);
+  test_row_appends(H5K_PROFILE_LATEST);
   return test_finish("test_writer");
 }
