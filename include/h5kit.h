@@ -552,7 +552,8 @@ H5K_API int h5k_dataset_create(h5k_file *f, const char *path, const h5k_datatype
                                const h5k_dataset_options *opts);
 
 /* Write the selected elements (NULL: all) from buf, laid out in C order in mem_type (NULL: the
- * dataset's own type, file representation). Conversions are those of h5k_convert in reverse; a
+ * dataset's own type, file representation; but object references are always given as char* paths,
+ * whatever mem_type says, since a file address is not known before the commit). Conversions are those of h5k_convert in reverse; a
  * variable-length string element in memory is a char* (NULL = empty), an object reference is the
  * target's path as a char* (NULL = null reference). Partial chunks are read, merged and rewritten;
  * chunks are compressed on worker threads. Errors: H5K_EINVAL (selection outside the extent, buffer

@@ -37,6 +37,8 @@ typedef struct {
     char *attr;      /* attribute name, or NULL for the dataset's values */
   } *def;
   size_t ndef;
+  char **anon;     /* temporary names of committed types no link reaches in IN */
+  size_t nanon;
   int rc;
   char what[1024]; /* object being copied, for the error message */
 } repack_ctx;
@@ -134,6 +136,38 @@ static const char **refs_to_paths(repack_ctx *c, const h5k_datatype *t, const ui
   return paths;
 }
 
+static int copy_attrs(repack_ctx *c, h5k_addr addr, const char *path);
+
+/* The path in OUT of the committed datatype at addr in IN. A committed type that no link reaches
+ * (libhdf5 keeps one alive while datasets or attributes use it) is committed under a temporary
+ * name, which is removed after the walk, so that it stays an anonymous shared type. */
+static int committed_path(const char **out, repack_ctx *c, h5k_addr addr) {
+  const char *p = seen_path(c, addr);
+  if (p) {
+    *out = p;
+    return 0;
+  }
+  char tmp[64];
+  snprintf(tmp, sizeof tmp, "/.h5kit-repack-anonymous-type-%llu", (unsigned long long)addr);
+  h5k_datatype *t;
+  int rc = h5k_object_get_datatype(&t, c->in, addr);
+  if (rc < 0) return rc;
+  t->committed = 0;
+  rc = h5k_datatype_commit(c->out, tmp, t, 0);
+  h5k_datatype_free(t);
+  if (rc >= 0) rc = add_seen(c, addr, tmp);
+  if (rc >= 0) rc = copy_attrs(c, addr, tmp);
+  if (rc < 0) return rc;
+  char **q = realloc(c->anon, (c->nanon + 1) * sizeof *q);
+  if (!q) return H5K_ENOMEM;
+  c->anon = q;
+  c->anon[c->nanon] = strdup(tmp);
+  if (!c->anon[c->nanon]) return H5K_ENOMEM;
+  c->nanon++;
+  *out = seen_path(c, addr);
+  return 0;
+}
+
 static int type_has_vlen(const h5k_datatype *t) {
   if (!t) return 0;
   if (t->cls == H5K_CLASS_VLEN) return 1;
@@ -173,7 +207,11 @@ static int copy_attr_cb(void *ud, const h5k_attr *a) {
     return rc;
   }
   if (u->deferred_pass) return 0;
-  const char *tpath = a->type->committed ? seen_path(c, a->type->committed_addr) : NULL;
+  const char *tpath = NULL;
+  if (a->type->committed) {
+    int trc = committed_path(&tpath, c, a->type->committed_addr);
+    if (trc < 0) return trc;
+  }
   if (tpath && !type_has_vlen(a->type))
     return h5k_attr_write_committed(c->out, u->path, a->name, tpath, a->space, NULL, a->data, a->data_size);
   if (!type_has_vlen(a->type))
@@ -187,7 +225,10 @@ static int copy_attr_cb(void *ud, const h5k_attr *a) {
     return H5K_ENOMEM;
   }
   rc = h5k_convert(buf, mem, a->data, a->type, (size_t)n, c->in);
-  if (rc >= 0) rc = h5k_attr_write(c->out, u->path, a->name, a->type, a->space, mem, buf, (size_t)(n * mem->size));
+  if (rc >= 0 && tpath)
+    rc = h5k_attr_write_committed(c->out, u->path, a->name, tpath, a->space, mem, buf, (size_t)(n * mem->size));
+  else if (rc >= 0)
+    rc = h5k_attr_write(c->out, u->path, a->name, a->type, a->space, mem, buf, (size_t)(n * mem->size));
   if (rc >= 0) h5k_reclaim(buf, mem, (size_t)n);
   free(buf);
   h5k_datatype_free(mem);
@@ -336,7 +377,7 @@ static int copy_dataset(repack_ctx *c, h5k_addr addr, const char *path) {
     }
     if (o.storage == H5K_STORAGE_CHUNKED && !simple) o.storage = H5K_STORAGE_CONTIGUOUS, o.nfilters = 0, o.chunk_rank = 0;
     if (info.fill_defined) o.fill_value = info.fill_value;
-    if (info.type->committed) o.committed_type = seen_path(c, info.type->committed_addr);
+    if (info.type->committed) rc = committed_path(&o.committed_type, c, info.type->committed_addr);
   }
   if (rc >= 0 && is_objref(info.type) && o.storage == H5K_STORAGE_CHUNKED) {
     o.storage = H5K_STORAGE_CONTIGUOUS; /* h5kit writes object references contiguous */
@@ -567,6 +608,8 @@ int cmd_repack(int argc, char **argv) {
   if (rc >= 0) rc = h5k_visit(c.in, fi.root, precommit_cb, &pu);
   if (rc >= 0) rc = copy_group(&c, fi.root, "/");
   for (size_t i = 0; i < c.ndef && rc >= 0; i++) rc = write_deferred(&c, &c.def[i]);
+  for (size_t i = 0; i < c.nanon && rc >= 0; i++) rc = h5k_unlink(c.out, c.anon[i]);
+  if (rc >= 0) snprintf(c.what, sizeof c.what, "writing %s", outp);
   if (rc >= 0) rc = h5k_flush(c.out);
   if (rc < 0) cli_error("repack: %s: %s", c.what, cli_reason(reason, sizeof reason));
   h5k_close(c.out);
@@ -591,6 +634,8 @@ int cmd_repack(int argc, char **argv) {
     free(c.def[i].attr);
   }
   free(c.def);
+  for (size_t i = 0; i < c.nanon; i++) free(c.anon[i]);
+  free(c.anon);
   for (size_t i = 0; i < c.npremade; i++) free(c.premade[i]);
   free(c.premade);
   if (rc < 0) remove(outp);

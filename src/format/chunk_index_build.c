@@ -808,8 +808,24 @@ int h5k_chunk_index_choose(h5k_layout *l, const h5k_dataspace *space, int filter
     l->index = H5K_CHUNK_INDEX_SINGLE;
     if (filtered) l->flags |= 2u;
   } else {
-    l->index = H5K_CHUNK_INDEX_FARRAY;
-    l->ia_params[0] = 10; /* page bits */
+    /* A fixed array holds an entry for every possible chunk. Past 2^24 of them (a huge maximum
+     * shape with small chunks) its index would be gigabytes, so h5kit uses a v2 B-tree instead --
+     * a valid choice for any chunked dataset, which libhdf5 reads as well. */
+    uint64_t nchunks = 1;
+    int huge = 0;
+    for (unsigned i = 0; i < space->rank && !huge; i++) {
+      uint64_t c = l->chunk[i] ? (space->maxdims[i] + l->chunk[i] - 1) / l->chunk[i] : 1;
+      if (ck_mul64(nchunks, c, &nchunks) || nchunks > ((uint64_t)1 << 24)) huge = 1;
+    }
+    if (huge) {
+      l->index = H5K_CHUNK_INDEX_BTREE2;
+      l->ia_params[0] = 2048;
+      l->ia_params[1] = 100;
+      l->ia_params[2] = 40;
+    } else {
+      l->index = H5K_CHUNK_INDEX_FARRAY;
+      l->ia_params[0] = 10; /* page bits */
+    }
   }
   return 0;
 }

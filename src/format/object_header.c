@@ -52,15 +52,20 @@ typedef struct builder {
   uint64_t total_bytes;
 } builder;
 
-static int push_chunk(builder *b, uint8_t *buf) {
+static int push_chunk(builder *b, uint8_t *buf, uint64_t addr, uint64_t len) {
   h5k_ohdr *oh = b->oh;
   if (oh->nchunks == b->cap_chunks) {
     size_t ncap = b->cap_chunks ? b->cap_chunks * 2 : 4;
     uint8_t **n = realloc(oh->chunks, ncap * sizeof *n);
     if (!n) return h5k_err_nomem();
     oh->chunks = n;
+    uint64_t *e = realloc(oh->chunk_ext, 2 * ncap * sizeof *e);
+    if (!e) return h5k_err_nomem();
+    oh->chunk_ext = e;
     b->cap_chunks = ncap;
   }
+  oh->chunk_ext[2 * oh->nchunks] = addr;
+  oh->chunk_ext[2 * oh->nchunks + 1] = len;
   oh->chunks[oh->nchunks++] = buf;
   return 0;
 }
@@ -161,7 +166,7 @@ static int read_prefix_v1(builder *b, const h5k_fctx *f, uint64_t addr) {
                    (unsigned long long)size);
   b->total_bytes = size + 16;
   TRY(fctx_read_alloc(f, addr + 16, size, &buf, "object header chunk"));
-  if (push_chunk(b, buf) < 0) {
+  if (push_chunk(b, buf, addr, size + 16) < 0) {
     free(buf);
     return H5K_ENOMEM;
   }
@@ -206,7 +211,7 @@ static int read_prefix_v2(builder *b, const h5k_fctx *f, uint64_t addr) {
                    (unsigned long long)size);
   b->total_bytes = total;
   TRY(fctx_read_alloc(f, addr, total, &buf, "object header chunk"));
-  if (push_chunk(b, buf) < 0) {
+  if (push_chunk(b, buf, addr, total) < 0) {
     free(buf);
     return H5K_ENOMEM;
   }
@@ -218,7 +223,7 @@ static int read_continuation(builder *b, const h5k_fctx *f, const pending *p) {
   h5k_ohdr *oh = b->oh;
   uint8_t *buf = NULL;
   TRY(fctx_read_alloc(f, p->addr, p->len, &buf, "object header continuation block"));
-  if (push_chunk(b, buf) < 0) {
+  if (push_chunk(b, buf, p->addr, p->len) < 0) {
     free(buf);
     return H5K_ENOMEM;
   }
@@ -288,6 +293,8 @@ done:
 void h5k_ohdr_free(h5k_ohdr *oh) {
   if (!oh) return;
   for (size_t i = 0; i < oh->nchunks; i++) free(oh->chunks[i]);
+  free(oh->chunk_ext);
+  oh->chunk_ext = NULL;
   free(oh->chunks);
   free(oh->msgs);
   oh->chunks = NULL;

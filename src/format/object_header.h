@@ -26,6 +26,7 @@ typedef struct h5k_ohdr {
   h5k_msg *msgs;
   size_t nchunks;
   uint8_t **chunks;       /* owned buffers the messages point into */
+  uint64_t *chunk_ext;    /* per chunk: address and length in the file (2 values each) */
 } h5k_ohdr;
 
 /* Read and validate the object header at addr: signature/version, checksums (v2), message

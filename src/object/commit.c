@@ -713,8 +713,9 @@ int h5k_writer_commit(h5k_writer *w) {
   for (size_t i = 0; i < nd; i++) {
     h5k_wnode *n = dn[i];
     node_plan *p = &plan[i];
-    for (size_t k = 0; k < n->nowned; k++) (void)h5k_space_free_later(&w->space, n->owned[k].addr, n->owned[k].len);
-    n->nowned = 0;
+    for (size_t k = w->keep_original ? n->norig : 0; k < n->nowned; k++)
+      (void)h5k_space_free_later(&w->space, n->owned[k].addr, n->owned[k].len);
+    n->nowned = n->norig = 0;
     (void)h5k_wnode_own(n, n->new_addr, p->oh_len);
     if (p->side_len) (void)h5k_wnode_own(n, p->side_addr, p->side_len);
     n->addr = n->new_addr;

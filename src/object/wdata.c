@@ -247,8 +247,14 @@ static void copy_box(const csel *s, const uint8_t *selbuf, uint8_t *box, const u
     /* last dimension: runs of consecutive coordinates */
     uint64_t k = a[r - 1];
     while (k < b[r - 1]) {
-      uint64_t e = k + 1;
-      while (e < b[r - 1] && last[e] == last[e - 1] + 1) e++;
+      uint64_t e;
+      /* coordinates are sorted and distinct: [k, b) is one run exactly when its span matches */
+      if (last[b[r - 1] - 1] - last[k] == b[r - 1] - 1 - k) {
+        e = b[r - 1];
+      } else {
+        e = k + 1;
+        while (e < b[r - 1] && last[e] == last[e - 1] + 1) e++;
+      }
       size_t nbytes = (size_t)(e - k) * es;
       uint8_t *bp = box + (bo + (last[k] - lo[r - 1])) * es;
       if (to_box) memcpy(bp, selbuf + (so + k) * es, nbytes);
@@ -285,6 +291,31 @@ int h5k_scatter_u64(uint64_t *lin, const h5k_dataspace *sp, const h5k_selection 
   if (s.total) copy_box(&s, (const uint8_t *)vals, (uint8_t *)lin, lo, sp->dims, 8, 1, NULL);
   csel_free(&s);
   return 0;
+}
+
+static int inside_extent(const uint64_t *lo, const uint64_t *bdims, const uint64_t *dims, unsigned r) {
+  for (unsigned i = 0; i < r; i++)
+    if (lo[i] + bdims[i] > dims[i]) return 0;
+  return 1;
+}
+
+/* When the box (wholly selected and inside the extent) is one contiguous piece of the selection
+ * buffer, in the box's own C order, its start in src; else NULL. */
+static const uint8_t *contiguous_run(const csel *s, const uint8_t *src, const uint64_t *lo, const uint64_t *bdims,
+                                     const uint64_t *dims, size_t es, size_t nbytes) {
+  unsigned r = s->rank;
+  if (!inside_extent(lo, bdims, dims, r)) return NULL;
+  /* the box's first and last elements, as positions in selection order */
+  uint64_t first = 0, lastpos = 0;
+  for (unsigned i = 0; i < r; i++) {
+    uint64_t a = lower_bound(s->coord[i], s->n[i], lo[i]);
+    uint64_t b = lower_bound(s->coord[i], s->n[i], lo[i] + bdims[i]);
+    if (b - a != bdims[i]) return NULL;
+    first = first * s->n[i] + a;
+    lastpos = lastpos * s->n[i] + (b - 1);
+  }
+  if ((lastpos - first + 1) * es != nbytes) return NULL;
+  return src + first * es;
 }
 
 /* ---- fill ------------------------------------------------------------------------------------------ */
@@ -705,16 +736,33 @@ static int write_chunked(h5k_writer *w, h5k_wnode *n, const csel *s, const uint8
       }
       copy_box(s, src, e->buf, lo, d->layout.chunk, d->elem_size, 1, NULL);
     } else {
-      uint8_t *buf = malloc(cb ? cb : 1);
-      if (!buf) {
-        rc = h5k_err_nomem();
-        goto done;
-      }
       cache_drop(w, n, scaled); /* superseded */
-      fill_buf(buf, cb, d);     /* the part of an edge chunk outside the extent */
-      copy_box(s, src, buf, lo, d->layout.chunk, d->elem_size, 1, NULL);
-      rc = submit_chunk(w, n, scaled, buf, cb);
-      if (rc < 0) goto done;
+      const uint8_t *run = contiguous_run(s, src, lo, d->layout.chunk, d->space.dims, d->elem_size, cb);
+      if (run && !d->pline.n) {
+        /* a whole unfiltered chunk lying in one piece of the caller's buffer: written from there */
+        rc = h5k_wpool_drain(w); /* an older queued write of this chunk must not land after it */
+        if (rc >= 0) {
+          pthread_mutex_lock(&w->lock);
+          rc = store_chunk(w, n, scaled, run, cb, 1, ++w->next_seq);
+          pthread_mutex_unlock(&w->lock);
+        }
+        if (rc < 0) goto done;
+      } else {
+        uint8_t *buf = malloc(cb ? cb : 1);
+        if (!buf) {
+          rc = h5k_err_nomem();
+          goto done;
+        }
+        if (run) {
+          memcpy(buf, run, cb);
+        } else {
+          if (!inside_extent(lo, d->layout.chunk, d->space.dims, d->space.rank))
+            fill_buf(buf, cb, d); /* the part of an edge chunk outside the extent */
+          copy_box(s, src, buf, lo, d->layout.chunk, d->elem_size, 1, NULL);
+        }
+        rc = submit_chunk(w, n, scaled, buf, cb);
+        if (rc < 0) goto done;
+      }
     }
     int i = (int)r - 1;
     while (i >= 0) {
@@ -779,6 +827,7 @@ static int write_contiguous(h5k_writer *w, h5k_wnode *n, const csel *s, const ui
     uint64_t k = 0;
     while (k < s->n[r - 1]) {
       uint64_t e = k + 1;
+      if (last[s->n[r - 1] - 1] - last[k] == s->n[r - 1] - 1 - k) e = s->n[r - 1];
       while (e < s->n[r - 1] && last[e] == last[e - 1] + 1) e++;
       TRY(h5k_io_write(w->io, src + (so + k) * es, (size_t)(e - k) * es,
                        w->fc.base + d->layout.addr + (base + last[k]) * es));

@@ -171,6 +171,15 @@ int h5k_wgroup_load(h5k_writer *w, h5k_wnode *g) {
 
 static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
 
+static int type_has_ref(const h5k_datatype *t, int top) {
+  if (!t) return 0;
+  if (t->cls == H5K_CLASS_REFERENCE) return !top || t->ref_type != H5K_REF_OBJECT;
+  if (t->base && type_has_ref(t->base, 0)) return 1;
+  for (size_t i = 0; t->cls == H5K_CLASS_COMPOUND && i < t->nmembers; i++)
+    if (type_has_ref(t->members[i].type, 0)) return 1;
+  return 0;
+}
+
 /* Attributes of a loaded object: kept in the model so the header can be rebuilt. */
 typedef struct {
   h5k_wnode *n;
@@ -199,6 +208,7 @@ static int attr_load_cb(void *ud, const h5k_attr *a) {
     wattr_clear(d);
     return rc;
   }
+  if (type_has_ref(d->type, 1)) al->w->keep_original = 1; /* nested or region references */
   if (d->type && d->type->committed) {
     /* keep using the committed type (its refcount read from the file counts this use) */
     d->type->committed = 0;
@@ -237,6 +247,7 @@ static int load_dataset(h5k_writer *w, h5k_wnode *n, const h5k_ohdr *oh) {
   TRY(h5k_obj_dataspace(&d->space, fc, oh));
   TRY(h5k_obj_datatype(&d->type, fc, oh));
   d->elem_size = (size_t)d->type->size;
+  if (type_has_ref(d->type, 0)) w->keep_original = 1; /* reference values in data: not followed */
   if (d->type->committed) TRY(load_node(&d->committed_type, w, d->type->committed_addr));
   if (!(m = h5k_ohdr_find(oh, H5K_MSG_LAYOUT, NULL))) return corrupt("dataset at %llu has no layout message", (unsigned long long)n->addr);
   TRY(h5k_decode_layout(&d->layout, m->data, m->size, fc, d->space.rank));
@@ -277,6 +288,10 @@ static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr) {
   if (rc < 0) goto done;
   n->addr = addr;
   n->loaded_from_file = 1;
+  /* the header's chunks are the node's: released when it is rewritten */
+  for (size_t i = 0; i < oh.nchunks && rc >= 0; i++) rc = h5k_wnode_own(n, oh.chunk_ext[2 * i], oh.chunk_ext[2 * i + 1]);
+  if (rc < 0) goto done;
+  n->norig = n->nowned;
   n->dirty = 0;
   n->nlinks = oh.refcount;
   n->links_loaded = kind != WN_GROUP;
@@ -560,8 +575,9 @@ int h5k_writer_delete_node(h5k_writer *w, h5k_wnode *n) {
   if (n->visiting) return 0; /* a cycle of groups being deleted */
   n->visiting = 1;
   int rc = 0;
-  for (size_t k = 0; k < n->nowned && rc >= 0; k++) rc = h5k_space_free_later(&w->space, n->owned[k].addr, n->owned[k].len);
-  n->nowned = 0;
+  for (size_t k = w->keep_original ? n->norig : 0; k < n->nowned && rc >= 0; k++)
+    rc = h5k_space_free_later(&w->space, n->owned[k].addr, n->owned[k].len);
+  n->nowned = n->norig = 0;
   if (rc >= 0 && n->kind == WN_DATASET) rc = h5k_wdset_release(w, n);
   for (size_t i = 0; i < n->nattrs && rc >= 0; i++) rc = h5k_wattr_drop_type_use(w, n->attrs[i].committed_type);
   if (rc >= 0 && n->kind == WN_DATASET && n->ds->committed_type) {

@@ -131,6 +131,8 @@ struct h5k_wnode {
   /* what the node owns on disk in the committed state (freed when rewritten) */
   h5k_extent *owned;
   size_t nowned, capowned;
+  size_t norig;                   /* the first norig owned extents are the header as read from the
+                                     file (kept when the file holds references we cannot follow) */
   /* attributes */
   h5k_wattr *attrs;
   size_t nattrs;
@@ -184,6 +186,10 @@ struct h5k_writer {
   struct h5k_wcache *cache;       /* partially written chunks, uncompressed (wdata.c) */
   pthread_mutex_t lock;           /* space, chunk maps and gheap while workers run */
   int broken;                     /* a commit failed midway: only close is allowed */
+  int keep_original;              /* the file holds references h5kit does not rewrite (reference
+                                     datasets, region references): headers read from the file are
+                                     never freed, so such references keep pointing at valid, if
+                                     stale, headers */
 };
 
 /* Lifecycle (writer.c). */
