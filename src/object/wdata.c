@@ -328,6 +328,40 @@ static void fill_buf(uint8_t *p, size_t nbytes, const h5k_wdset *d) {
   for (size_t o = 0; o + es <= nbytes; o += es) memcpy(p + o, d->fill.value, es);
 }
 
+/* ---- chunk buffers ---------------------------------------------------------------------------------
+ * Uncompressed chunk buffers are recycled: a frame-sized malloc is an mmap and a page fault per
+ * 4 KiB touched, which costs more than the copy into it. Spares are kept under the writer's lock. */
+static uint8_t *chunk_buf_get(h5k_writer *w, size_t len) {
+  uint8_t *p = NULL;
+  pthread_mutex_lock(&w->lock);
+  for (size_t i = 0; i < w->nspare; i++)
+    if (w->spare_len[i] == len) {
+      p = w->spare[i];
+      w->spare[i] = w->spare[--w->nspare];
+      w->spare_len[i] = w->spare_len[w->nspare];
+      break;
+    }
+  pthread_mutex_unlock(&w->lock);
+  return p ? p : malloc(len ? len : 1);
+}
+
+static void chunk_buf_put(h5k_writer *w, uint8_t *p, size_t len) {
+  if (!p) return;
+  pthread_mutex_lock(&w->lock);
+  if (w->nspare < H5K_WRITER_SPARES) {
+    w->spare[w->nspare] = p;
+    w->spare_len[w->nspare++] = len;
+    p = NULL;
+  }
+  pthread_mutex_unlock(&w->lock);
+  free(p);
+}
+
+void h5k_wbufs_free(h5k_writer *w) {
+  for (size_t i = 0; i < w->nspare; i++) free(w->spare[i]);
+  w->nspare = 0;
+}
+
 /* ---- the compression workers ----------------------------------------------------------------------- */
 typedef struct wjob {
   h5k_wnode *n;
@@ -407,7 +441,7 @@ static void *worker(void *arg) {
     int failed = p->err;
     pthread_mutex_unlock(&p->mu);
     int rc = failed ? 0 : store_chunk(p->w, j->n, j->scaled, j->buf, j->len, 0, j->seq);
-    free(j->buf);
+    chunk_buf_put(p->w, j->buf, j->len);
     free(j);
     pthread_mutex_lock(&p->mu);
     if (rc < 0 && !p->err) {
@@ -493,7 +527,7 @@ static int submit_chunk(h5k_writer *w, h5k_wnode *n, const uint64_t *scaled, uin
   uint64_t seq = ++w->next_seq; /* the caller's thread: no lock needed */
   if (!p) {
     int rc = store_chunk(w, n, scaled, buf, len, 1, seq);
-    free(buf);
+    chunk_buf_put(w, buf, len);
     return rc;
   }
   wjob *j = calloc(1, sizeof *j);
@@ -691,7 +725,7 @@ static int chunk_bytes(size_t *out, const h5k_wdset *d) {
 static int write_chunked(h5k_writer *w, h5k_wnode *n, const csel *s, const uint8_t *src) {
   h5k_wdset *d = n->ds;
   unsigned r = d->space.rank;
-  size_t cb;
+  size_t cb = 0;
   TRY(chunk_bytes(&cb, d));
   TRY(h5k_wdset_load_chunks(w, n));
   /* per dimension: the chunk indexes holding at least one selected coordinate */
@@ -721,7 +755,7 @@ static int write_chunked(h5k_writer *w, h5k_wnode *n, const csel *s, const uint8
       /* partial chunk: merged in the chunk cache, compressed when evicted or at commit */
       struct wcache_ent *e = cache_find(w, n, scaled);
       if (!e) {
-        uint8_t *buf = malloc(cb ? cb : 1);
+        uint8_t *buf = chunk_buf_get(w, cb);
         if (!buf) {
           rc = h5k_err_nomem();
           goto done;
@@ -748,7 +782,7 @@ static int write_chunked(h5k_writer *w, h5k_wnode *n, const csel *s, const uint8
         }
         if (rc < 0) goto done;
       } else {
-        uint8_t *buf = malloc(cb ? cb : 1);
+        uint8_t *buf = chunk_buf_get(w, cb);
         if (!buf) {
           rc = h5k_err_nomem();
           goto done;
@@ -949,7 +983,7 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
   for (unsigned i = 0; i < r; i++)
     if (dims[i] < d->space.dims[i]) shrunk = 1;
   if (shrunk) {
-    size_t cb;
+    size_t cb = 0;
     TRY(chunk_bytes(&cb, d));
     for (size_t k = 0; k < d->nchunks; k++) {
       int cut = 0;

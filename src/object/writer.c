@@ -488,6 +488,7 @@ int h5k_writer_parent(h5k_wnode **parent, const char **name, h5k_writer *w, cons
 void h5k_writer_free(h5k_writer *w) {
   if (!w) return;
   h5k_wcache_free(w);
+  h5k_wbufs_free(w);
   h5k_wnode *n = w->all;
   while (n) {
     h5k_wnode *next = n->all_next;

@@ -184,6 +184,10 @@ struct h5k_writer {
   struct h5k_file *file;          /* the handle (its reader side: loading untouched objects) */
   struct h5k_wpool *pool;         /* chunk compression workers (NULL: compress in the caller) */
   struct h5k_wcache *cache;       /* partially written chunks, uncompressed (wdata.c) */
+#define H5K_WRITER_SPARES 16
+  uint8_t *spare[H5K_WRITER_SPARES]; /* recycled chunk buffers (under lock) */
+  size_t spare_len[H5K_WRITER_SPARES];
+  size_t nspare;
   pthread_mutex_t lock;           /* space, chunk maps and gheap while workers run */
   int broken;                     /* a commit failed midway: only close is allowed */
   int keep_original;              /* the file holds references h5kit does not rewrite (reference
@@ -238,6 +242,7 @@ void h5k_wpool_stop(h5k_writer *w);
 /* Compress and store the cached partial chunks of node n (NULL: all); free the cache. */
 int h5k_wcache_flush(h5k_writer *w, h5k_wnode *n);
 void h5k_wcache_free(h5k_writer *w);
+void h5k_wbufs_free(h5k_writer *w);
 
 /* Convert caller data in mem_type to the file representation of ftype (vlen strings/sequences to
  * global heap objects, references from paths). *out malloc'd, n elements. */
