@@ -119,8 +119,19 @@ static int install_image(const char *path, const uint8_t *img, size_t len, int t
     if (trunc) {
       if (rename(tmp, path) != 0) rc = h5k_err(H5K_EIO, "cannot create %s: %s", path, strerror(errno));
     } else if (link(tmp, path) != 0) {
-      rc = errno == EEXIST ? h5k_err(H5K_EINVAL, "%s exists (create with H5K_CREATE_TRUNC to replace it)", path)
-                           : h5k_err(H5K_EIO, "cannot create %s: %s", path, strerror(errno));
+      int e = errno;
+      if (e == EPERM || e == ENOTSUP || e == ENOSYS || e == EOPNOTSUPP) {
+        /* a file system without hard links: claim the name, then move the image over it (the name
+         * briefly holds an empty file) */
+        int cfd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (cfd < 0) e = errno;
+        else {
+          close(cfd);
+          e = rename(tmp, path) == 0 ? 0 : errno;
+        }
+      }
+      if (e == EEXIST) rc = h5k_err(H5K_EINVAL, "%s exists (create with H5K_CREATE_TRUNC to replace it)", path);
+      else if (e) rc = h5k_err(H5K_EIO, "cannot create %s: %s", path, strerror(e));
     }
   }
   unlink(tmp); /* after rename: no-op (ENOENT) */
