@@ -385,7 +385,9 @@ static int dataset_messages(msglist *ml, h5k_writer *w, h5k_wnode *n, const node
   TRY(h5k_encode_fill(b, &d->fill, latest ? 3 : 2));
   if (d->refs && d->layout.cls == H5K_LAYOUT_COMPACT) fill_refs(d->layout.compact, w, d->refs, d->nrefs);
   h5k_layout l = d->layout;
-  if (l.cls == H5K_LAYOUT_CHUNKED) {
+  /* a chunked dataset read from the file whose chunks were not touched keeps its index as it is
+   * (the header moves, the index does not) */
+  if (l.cls == H5K_LAYOUT_CHUNKED && d->chunks_loaded) {
     l.addr = d->nchunks ? addr_or0(p->index_addr, measuring) : H5K_ADDR_UNDEF;
     if (l.index == H5K_CHUNK_INDEX_SINGLE && d->nchunks) {
       l.addr = addr_or0(d->chunks[0].addr, measuring);
@@ -461,7 +463,7 @@ static int encode_header(h5k_wbuf *out, h5k_writer *w, h5k_wnode *n, const node_
 /* The chunk records of a dataset for the index builder. */
 static int build_index(h5k_wbuf *side, h5k_writer *w, h5k_wnode *n, uint64_t base, node_plan *p, int measuring) {
   h5k_wdset *d = n->ds;
-  if (d->layout.cls != H5K_LAYOUT_CHUNKED) return 0;
+  if (d->layout.cls != H5K_LAYOUT_CHUNKED || !d->chunks_loaded) return 0;
   if (d->layout.index == H5K_CHUNK_INDEX_SINGLE) return 0;
   if (!d->nchunks && d->layout.index != H5K_CHUNK_INDEX_BTREE1) return 0; /* undefined address */
   h5k_chunk_rec *r = malloc((d->nchunks ? d->nchunks : 1) * sizeof *r);
@@ -611,6 +613,9 @@ int h5k_writer_commit(h5k_writer *w) {
   /* deleted and never-linked nodes (no hard links left) are not written */
   for (h5k_wnode *n = w->all; n; n = n->all_next)
     if (n != w->root && n->nlinks == 0 && n->nuses <= 0) n->dirty = 0;
+  /* a group read from the file whose links were never needed is rewritten with all of them */
+  for (h5k_wnode *n = w->all; n; n = n->all_next)
+    if (n->dirty && n->kind == WN_GROUP) TRY(h5k_wgroup_load(w, n));
   size_t nd = 0;
   for (h5k_wnode *n = w->all; n; n = n->all_next)
     if (n->dirty) nd++;

@@ -251,6 +251,7 @@ static int load_dataset(h5k_writer *w, h5k_wnode *n, const h5k_ohdr *oh) {
   if (d->type->committed) TRY(load_node(&d->committed_type, w, d->type->committed_addr));
   if (!(m = h5k_ohdr_find(oh, H5K_MSG_LAYOUT, NULL))) return corrupt("dataset at %llu has no layout message", (unsigned long long)n->addr);
   TRY(h5k_decode_layout(&d->layout, m->data, m->size, fc, d->space.rank));
+  if (d->layout.version < 3) d->layout.version = 3; /* versions 1-2 are rewritten as 3 (same content) */
   if ((m = h5k_ohdr_find(oh, H5K_MSG_PLINE, NULL))) TRY(h5k_decode_pline(&d->pline, m->data, m->size));
   if ((m = h5k_ohdr_find(oh, H5K_MSG_FILLVALUE, NULL)))
     TRY(h5k_decode_fill(&d->fill, H5K_MSG_FILLVALUE, m->data, m->size));
