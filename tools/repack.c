@@ -307,6 +307,37 @@ static int copy_data(repack_ctx *c, h5k_dataset *d, const h5k_dataset_info *info
   return rc;
 }
 
+static int same_chunks(const h5k_dataset_options *o, const h5k_dataset_info *info) {
+  if (info->layout != H5K_LAYOUT_CHUNKED || o->chunk_rank != info->chunk_rank) return 0;
+  for (unsigned i = 0; i < o->chunk_rank; i++)
+    if (o->chunk_dims[i] != info->chunk_dims[i]) return 0;
+  return o->nfilters == info->nfilters && o->filters == info->filters;
+}
+
+struct raw_copy {
+  repack_ctx *c;
+  h5k_dataset *d;
+  const char *path;
+  uint8_t *buf;
+  size_t cap;
+  int rc;
+};
+
+static int copy_raw_chunk(void *ud, const h5k_chunk_info *ci) {
+  struct raw_copy *r = ud;
+  size_t size = 0;
+  uint32_t mask = 0;
+  if (ci->size > r->cap) {
+    uint8_t *q = realloc(r->buf, (size_t)ci->size);
+    if (!q) return H5K_ENOMEM;
+    r->buf = q;
+    r->cap = (size_t)ci->size;
+  }
+  int rc = h5k_dataset_read_chunk(&size, &mask, r->d, ci->offset, r->buf, r->cap);
+  if (rc >= 0) rc = h5k_write_chunk(r->c->out, r->path, ci->offset, mask, r->buf, size);
+  return rc < 0 ? rc : 0;
+}
+
 static int copy_dataset(repack_ctx *c, h5k_addr addr, const char *path) {
   h5k_dataset *d;
   snprintf(c->what, sizeof c->what, "dataset %s", path);
@@ -387,6 +418,14 @@ static int copy_dataset(repack_ctx *c, h5k_addr addr, const char *path) {
   if (rc >= 0) rc = h5k_dataset_create(c->out, path, info.type, sp, &o);
   if (rc >= 0 && is_objref(info.type)) {
     rc = defer(c, addr, path, NULL);
+  } else if (rc >= 0 && (o.flags & H5K_FILTERS_STORED) && o.storage == H5K_STORAGE_CHUNKED &&
+             same_chunks(&o, &info) && !type_has_vlen(info.type)) {
+    /* same filters and chunk shape: the stored chunks are copied as they are, undecoded (and
+     * chunks never written stay unwritten) */
+    struct raw_copy rcx = {c, d, path, NULL, 0, 0};
+    rc = h5k_dataset_chunk_iterate(d, copy_raw_chunk, &rcx);
+    if (rc == 0) rc = rcx.rc;
+    free(rcx.buf);
   } else if (rc >= 0) {
     uint64_t chunk0[H5K_MAX_DIMS] = {0};
     if (o.chunk_rank) memcpy(chunk0, o.chunk_dims, sizeof chunk0);
