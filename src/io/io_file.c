@@ -52,9 +52,12 @@ static int file_write(h5k_io *io, const void *buf, size_t len, uint64_t off) {
   return 0;
 }
 
+/* fdatasync: the data and what is needed to read it back (the file size) reach the disk; the
+ * modification time need not, which spares a metadata write when the size did not change (the
+ * superblock's sync). */
 static int file_sync(h5k_io *io) {
   file_io *fio = (file_io *)io;
-  if (fsync(fio->fd) != 0) return h5k_err(H5K_EIO, "fsync failed: %s", strerror(errno));
+  if (fdatasync(fio->fd) != 0) return h5k_err(H5K_EIO, "fdatasync failed: %s", strerror(errno));
   return 0;
 }
 

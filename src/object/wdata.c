@@ -520,6 +520,16 @@ void h5k_wpool_stop(h5k_writer *w) {
   w->pool = NULL;
 }
 
+/* Whether the workers' queue is full (a submit would wait). */
+static int pool_full(h5k_writer *w) {
+  struct h5k_wpool *p = w->pool;
+  if (!p) return 0;
+  pthread_mutex_lock(&p->mu);
+  int full = p->queued >= p->cap;
+  pthread_mutex_unlock(&p->mu);
+  return full;
+}
+
 /* Hand a finished chunk buffer (ownership passes) to the workers, or store it now. */
 static int submit_chunk(h5k_writer *w, h5k_wnode *n, const uint64_t *scaled, uint8_t *buf, size_t len) {
   TRY(pool_start(w));
@@ -780,6 +790,11 @@ static int write_chunked(h5k_writer *w, h5k_wnode *n, const csel *s, const uint8
           rc = store_chunk(w, n, scaled, run, cb, 1, ++w->next_seq);
           pthread_mutex_unlock(&w->lock);
         }
+        if (rc < 0) goto done;
+      } else if (run && pool_full(w)) {
+        /* the workers have a full queue: rather than wait, compress this chunk here, straight from
+         * the caller's buffer (no copy); sequence numbers keep the newest write of a chunk */
+        rc = store_chunk(w, n, scaled, run, cb, 0, ++w->next_seq);
         if (rc < 0) goto done;
       } else {
         uint8_t *buf = chunk_buf_get(w, cb);
