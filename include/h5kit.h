@@ -80,7 +80,9 @@ typedef struct h5k_open_options {
  * userblock) and validated. Errors: H5K_ENOTFOUND (no such file), H5K_EIO, H5K_ENOTHDF5,
  * H5K_ECORRUPT, H5K_EUNSUPPORTED, H5K_ENOMEM. */
 H5K_API int h5k_open(h5k_file **out, const char *path, const h5k_open_options *opts);
-/* Open an HDF5 image held in memory. `buf` is borrowed and must outlive the handle. */
+/* Open an HDF5 image held in memory. `buf` is borrowed and must outlive the handle. With
+ * H5K_OPEN_RDWR the handle works on a copy of the image (buf is not changed; h5k_memory_image
+ * gives the committed result). */
 H5K_API int h5k_open_memory(h5k_file **out, const void *buf, size_t len, const h5k_open_options *opts);
 /* Close a file; NULL is a no-op. Not to be called while other threads still use the handle. */
 H5K_API void h5k_close(h5k_file *f);
@@ -505,7 +507,8 @@ typedef struct h5k_create_options {
 H5K_API int h5k_create(h5k_file **out, const char *path, const h5k_create_options *opts);
 /* Create a file image in memory (tests, fuzzing); h5k_memory_image returns its committed bytes. */
 H5K_API int h5k_create_memory(h5k_file **out, const h5k_create_options *opts);
-/* The committed image of a memory file (borrowed; valid until the next flush or close). */
+/* The committed image of a memory file made by h5k_create_memory or opened with h5k_open_memory and
+ * H5K_OPEN_RDWR (borrowed; valid until the next flush or close). */
 H5K_API int h5k_memory_image(const uint8_t **out, size_t *out_len, h5k_file *f);
 
 /* Commit every change made since the last commit (see above). Errors: H5K_EIO (the file stays at

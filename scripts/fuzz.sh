@@ -5,7 +5,7 @@
 #
 # TARGET is one of fuzz_file (default), fuzz_superblock, fuzz_object_header, fuzz_symbol_table,
 # fuzz_dense, fuzz_messages, fuzz_layout, fuzz_chunk_index, fuzz_filters, fuzz_convert,
-# fuzz_global_heap, fuzz_virtual, fuzz_repack, or "all" (each in turn, SECONDS each). SECONDS defaults to 300.
+# fuzz_global_heap, fuzz_virtual, fuzz_repack, fuzz_modify, or "all" (each in turn, SECONDS each). SECONDS defaults to 300.
 # The targets are built with `make fuzz` (clang, build-fuzz/), then run single-process on a
 # COPY of the committed corpus fuzz/corpus/TARGET (the committed corpus is never modified),
 # with -timeout=10 -rss_limit_mb=2048 and a per-target -max_len.
@@ -24,7 +24,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${1:-fuzz_file}
 SECONDS_PER=${2:-300}
 ALL="fuzz_file fuzz_superblock fuzz_object_header fuzz_symbol_table fuzz_dense fuzz_messages"
-ALL="$ALL fuzz_layout fuzz_chunk_index fuzz_filters fuzz_convert fuzz_global_heap fuzz_virtual fuzz_repack"
+ALL="$ALL fuzz_layout fuzz_chunk_index fuzz_filters fuzz_convert fuzz_global_heap fuzz_virtual fuzz_repack fuzz_modify"
 
 case "$SECONDS_PER" in
   ''|*[!0-9]*) echo "fuzz.sh: SECONDS must be a number" >&2; exit 2 ;;
@@ -59,7 +59,7 @@ echo "fuzz.sh: work directory $WORK"
 max_len_for() {
   case "$1" in
     fuzz_messages) echo 4096 ;;
-    fuzz_file|fuzz_virtual|fuzz_repack) echo 65536 ;;
+    fuzz_file|fuzz_virtual|fuzz_repack|fuzz_modify) echo 65536 ;;
     *) echo 16384 ;;
   esac
 }

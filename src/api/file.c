@@ -68,7 +68,10 @@ int h5k_open(h5k_file **out, const char *path, const h5k_open_options *opts) {
 int h5k_open_memory(h5k_file **out, const void *buf, size_t len, const h5k_open_options *opts) {
   h5k_io *io;
   if (!out || (!buf && len)) return h5k_err(H5K_EINVAL, "h5k_open_memory: NULL argument");
-  io = h5k_io_open_memory(buf, len);
+  if (opts && opts->struct_size >= sizeof *opts && (opts->flags & H5K_OPEN_RDWR))
+    io = h5k_io_open_memory_copy(buf, len); /* changes go to a copy: see h5k_memory_image */
+  else
+    io = h5k_io_open_memory(buf, len);
   if (!io) return h5k_err_nomem();
   return open_io(out, io, NULL, opts);
 }

@@ -29,6 +29,8 @@ h5k_io *h5k_io_open_file_rw(const char *path, int create, int trunc, int *rc_out
 /* A growable in-memory image, empty, readable and writable; h5k_io_memory_bytes borrows it. */
 h5k_io *h5k_io_open_memory_rw(void);
 const uint8_t *h5k_io_memory_bytes(h5k_io *io);
+/* A writable in-memory image starting as a copy of buf (NULL when out of memory). */
+h5k_io *h5k_io_open_memory_copy(const void *buf, size_t len);
 /* Wrap a caller's buffer (borrowed; must outlive the io). Never fails except for memory. */
 h5k_io *h5k_io_open_memory(const void *buf, size_t len);
 

@@ -71,3 +71,13 @@ h5k_io *h5k_io_open_memory(const void *buf, size_t len) {
   m->base.size = buf ? len : 0;
   return &m->base;
 }
+
+h5k_io *h5k_io_open_memory_copy(const void *buf, size_t len) {
+  h5k_io *io = h5k_io_open_memory_rw();
+  if (!io) return NULL;
+  if (len && mem_write(io, buf, len, 0) < 0) {
+    mem_close(io);
+    return NULL;
+  }
+  return io;
+}
