@@ -15,6 +15,61 @@
 #include "filter/codecs.h"
 #include "util/error.h"
 
+/* LZF decompression, bounds-checked on both sides (liblzf's own decoder, as Debian builds it,
+ * reads and writes out of bounds on crafted input: found by fuzz_modify). Format: a control byte
+ * c < 32 starts a literal run of c + 1 bytes; otherwise a back reference of length (c >> 5) + 2
+ * (when c >> 5 is 7, the next byte is added to the length), at distance ((c & 31) << 8) + next
+ * byte + 1 back from the current output position. Returns the bytes written, 0 with *err = 1 for
+ * corrupt input, 0 with *err = 2 when the output would exceed out_len. */
+static size_t lzf_decode_safe(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, int *err) {
+  size_t ip = 0, op = 0;
+  *err = 0;
+  while (ip < in_len) {
+    unsigned c = in[ip++];
+    if (c < 32) {
+      size_t len = (size_t)c + 1;
+      if (len > in_len - ip) {
+        *err = 1;
+        return 0;
+      }
+      if (len > out_len - op) {
+        *err = 2;
+        return 0;
+      }
+      memcpy(out + op, in + ip, len);
+      ip += len;
+      op += len;
+    } else {
+      size_t len = c >> 5;
+      if (len == 7) {
+        if (ip >= in_len) {
+          *err = 1;
+          return 0;
+        }
+        len += in[ip++];
+      }
+      if (ip >= in_len) {
+        *err = 1;
+        return 0;
+      }
+      size_t dist = ((size_t)(c & 31) << 8) + in[ip++] + 1;
+      len += 2;
+      if (dist > op) {
+        *err = 1;
+        return 0;
+      }
+      if (len > out_len - op) {
+        *err = 2;
+        return 0;
+      }
+      const uint8_t *ref = out + op - dist;
+      for (size_t k = 0; k < len; k++) out[op + k] = ref[k]; /* may overlap: byte by byte */
+      op += len;
+    }
+  }
+  return op;
+}
+
 static int lzf_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
                       size_t ncd, size_t size_hint, size_t elem_size) {
   size_t cap = filter_out_cap(size_hint);
@@ -22,27 +77,27 @@ static int lzf_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t 
   uint8_t *buf = NULL;
   int rc = 0;
 
-  if (cap > UINT32_MAX) cap = UINT32_MAX; /* liblzf takes unsigned int lengths */
+  if (cap > UINT32_MAX) cap = UINT32_MAX; /* LZF chunks are at most 4 GiB (unsigned lengths) */
   if (in_len > UINT32_MAX) return h5k_err(H5K_ELIMIT, "lzf: %zu bytes of input is too large", in_len);
   if (size == 0) size = 4096;
   if (size > cap) size = cap;
   for (;;) {
     unsigned got;
-    uint8_t *nb = realloc(buf, size);
-    if (!nb) {
+    free(buf); /* a retry starts afresh: nothing of the smaller attempt is kept */
+    buf = malloc(size);
+    if (!buf) {
       rc = h5k_err_nomem();
       goto done;
     }
-    buf = nb;
-    errno = 0;
-    got = lzf_decompress(in, (unsigned)in_len, buf, (unsigned)size);
-    if (got != 0 || in_len == 0) {
+    int err;
+    got = (unsigned)lzf_decode_safe(in, in_len, buf, size, &err);
+    if (!err && (got != 0 || in_len == 0)) {
       *out = buf;
       *out_len = got;
       buf = NULL;
       goto done;
     }
-    if (errno != E2BIG) {
+    if (err != 2) {
       rc = corrupt("invalid LZF data (%zu bytes)", in_len);
       goto done;
     }
