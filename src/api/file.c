@@ -8,7 +8,7 @@
 #include "format/superblock.h"
 #include "util/error.h"
 
-static unsigned online_cores(void) {
+unsigned h5k_online_cores(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
@@ -28,7 +28,7 @@ static int open_io(h5k_file **out, h5k_io *io, const char *path, const h5k_open_
     f->filters.extra = opts->filters;
     f->filters.nextra = opts->filters ? opts->nfilters : 0;
   }
-  if (f->nthreads == 0) f->nthreads = online_cores();
+  if (f->nthreads == 0) f->nthreads = h5k_online_cores();
   if (path) {
     size_t n = strlen(path) + 1;
     f->path = malloc(n);

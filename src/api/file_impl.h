@@ -14,4 +14,7 @@ struct h5k_file {
   struct h5k_writer *writer; /* writable handles: the model of pending changes (else NULL) */
 };
 
+/* Online cores (1..256): the default number of threads (file.c). */
+unsigned h5k_online_cores(void);
+
 #endif

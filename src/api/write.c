@@ -17,11 +17,6 @@
 #include "util/lookup3.h"
 #include "util/error.h"
 
-static unsigned online_cores(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
-}
-
 static int writable(h5k_file *f, const char *what) {
   if (!f) return h5k_err(H5K_EINVAL, "%s: NULL file", what);
   if (!f->writer) return h5k_err(H5K_EINVAL, "%s: the file is open read-only", what);
@@ -57,7 +52,7 @@ static int create_io(h5k_file **out, h5k_io *io, const char *path, const h5k_cre
     return h5k_err(H5K_EINVAL, "h5k_create: the userblock size must be 0 or a power of 2 >= 512");
   h5k_file *f = calloc(1, sizeof *f);
   if (!f) return h5k_err_nomem();
-  f->nthreads = o.nthreads ? o.nthreads : online_cores();
+  f->nthreads = o.nthreads ? o.nthreads : h5k_online_cores();
   f->filters.extra = o.filters;
   f->filters.nextra = o.filters ? o.nfilters : 0;
   int rc = 0;
@@ -454,7 +449,6 @@ int h5k_dataset_create(h5k_file *f, const char *path, const h5k_datatype *type, 
   else if (opts) return h5k_err(H5K_EINVAL, "h5k_dataset_create: options struct_size too small");
   h5k_writer *w = f->writer;
   h5k_wnode *ctype = NULL;
-  h5k_datatype *resolved = NULL;
   if (o.committed_type) {
     TRY(h5k_writer_lookup(&ctype, w, o.committed_type));
     if (ctype->kind != WN_DATATYPE) return h5k_err(H5K_EINVAL, "\"%s\" is not a committed datatype", o.committed_type);
@@ -462,7 +456,6 @@ int h5k_dataset_create(h5k_file *f, const char *path, const h5k_datatype *type, 
   }
   TRY(check_type(type));
   TRY(check_space(space));
-  (void)resolved;
   h5k_wnode *parent, *n = NULL;
   const char *name;
   char *scratch = NULL;
@@ -628,10 +621,7 @@ static int attr_write(h5k_file *f, const char *obj_path, const char *name, const
   if (space->kind != H5K_SPACE_SIMPLE) a.space.rank = 0;
   if (!a.space.has_maxdims) memcpy(a.space.maxdims, a.space.dims, sizeof a.space.dims);
   a.space.has_maxdims = 0;
-  a.charset = H5K_CSET_UTF8;
-  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-    if (*p >= 0x80) a.charset = H5K_CSET_UTF8;
-  a.charset = 0;
+  a.charset = H5K_CSET_ASCII;
   for (const unsigned char *p = (const unsigned char *)name; *p; p++)
     if (*p >= 0x80) a.charset = H5K_CSET_UTF8;
   rc = h5k_datatype_copy(&a.type, type);
@@ -733,13 +723,6 @@ static int add_link(h5k_file *f, const char *link_path, unsigned flags, h5k_wlin
   return rc;
 }
 
-static char *dup_or_null(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *c = malloc(n);
-  if (c) memcpy(c, s, n);
-  return c;
-}
-
 int h5k_link_hard(h5k_file *f, const char *target, const char *link_path, unsigned flags) {
   TRY(writable(f, "h5k_link_hard"));
   h5k_wnode *t;
@@ -757,7 +740,7 @@ int h5k_link_soft(h5k_file *f, const char *target, const char *link_path, unsign
   h5k_wlink l;
   memset(&l, 0, sizeof l);
   l.type = H5K_LINK_SOFT;
-  l.soft = dup_or_null(target);
+  l.soft = h5k_msg_strndup((const uint8_t *)target, strlen(target));
   if (!l.soft) return h5k_err_nomem();
   return add_link(f, link_path, flags, &l, "h5k_link_soft");
 }
@@ -768,8 +751,8 @@ int h5k_link_external(h5k_file *f, const char *file, const char *obj_path, const
   h5k_wlink l;
   memset(&l, 0, sizeof l);
   l.type = H5K_LINK_EXTERNAL;
-  l.ext_file = dup_or_null(file);
-  l.ext_path = dup_or_null(obj_path);
+  l.ext_file = h5k_msg_strndup((const uint8_t *)file, strlen(file));
+  l.ext_path = h5k_msg_strndup((const uint8_t *)obj_path, strlen(obj_path));
   if (!l.ext_file || !l.ext_path) {
     h5k_wlink_clear(&l);
     return h5k_err_nomem();

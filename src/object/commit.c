@@ -26,6 +26,9 @@
 #include "object/writer.h"
 #include "util/error.h"
 
+/* The address a node has after this commit (dirty nodes move). */
+static uint64_t next_addr(const h5k_wnode *n) { return n->dirty ? n->new_addr : n->addr; }
+
 /* ---- step 2: dirtiness ------------------------------------------------------------------------ */
 static int load_group_tree(h5k_writer *w, h5k_wnode *g) {
   if (g->visiting) return 0;
@@ -102,7 +105,7 @@ static int mark_dirty_closure(h5k_writer *w) {
 /* The address an object reference to t holds after this commit (0: null or deleted target). */
 static uint64_t final_addr(const h5k_writer *w, const h5k_wnode *t) {
   if (!t || (t != w->root && t->nlinks == 0 && t->nuses <= 0)) return 0;
-  return t->dirty ? t->new_addr : t->addr;
+  return next_addr(t);
 }
 
 static void fill_refs(uint8_t *dst, const h5k_writer *w, h5k_wnode *const *refs, uint64_t n) {
@@ -156,10 +159,11 @@ static void ml_finish(msglist *ml) {
 static uint64_t addr_or0(uint64_t a, int measuring) { return measuring ? 0 : a; }
 
 /* The address a link's target will have after this commit. */
-static uint64_t target_addr(const h5k_wlink *l) {
-  if (!l->target) return l->addr;
-  return l->target->dirty ? l->target->new_addr : l->target->addr;
-}
+static uint64_t target_addr(const h5k_wlink *l) { return l->target ? next_addr(l->target) : l->addr; }
+
+/* A shared datatype message pointing at committed type t (version 2 with the compat profile, 3 with
+ * latest, as libhdf5 writes them). */
+static int put_shared_type(h5k_wbuf *b, const h5k_writer *w, const h5k_wnode *t, int measuring);
 
 static int is_latest(const h5k_writer *w) { return w->profile == H5K_PROFILE_LATEST; }
 
@@ -181,11 +185,7 @@ static int encode_attr_msgs(h5k_wbuf **out, h5k_writer *w, h5k_wnode *n) {
     if (a->refs) fill_refs(a->data, w, a->refs, a->data_len / 8);
     unsigned flags = 0, version = is_latest(w) ? 3 : 1;
     if (a->committed_type) {
-      /* a shared message pointing at the committed datatype's header */
-      const h5k_wnode *t = a->committed_type;
-      wr_u8(&tb, is_latest(w) ? 3 : 2);
-      wr_u8(&tb, is_latest(w) ? 2 : 0);
-      wr_addr(&tb, &w->fc, t->dirty ? t->new_addr : t->addr);
+      rc = put_shared_type(&tb, w, a->committed_type, 0);
       flags = 1;
       if (version < 2) version = 2;
     } else {
@@ -230,6 +230,13 @@ static int attrs_dense(int *out, h5k_writer *w, h5k_wnode *n) {
     if (v[i].len > 65535 - 8) *out = 1;
   free_bufs(v, n->nattrs);
   return 0;
+}
+
+static int put_shared_type(h5k_wbuf *b, const h5k_writer *w, const h5k_wnode *t, int measuring) {
+  wr_u8(b, is_latest(w) ? 3 : 2);
+  wr_u8(b, is_latest(w) ? H5K_SHARED_COMMITTED : 0); /* before version 3 the type byte is unused */
+  wr_addr(b, &w->fc, addr_or0(next_addr(t), measuring));
+  return wbuf_status(b);
 }
 
 static int add_raw(msglist *ml, h5k_wnode *n) {
@@ -370,11 +377,7 @@ static int dataset_messages(msglist *ml, h5k_writer *w, h5k_wnode *n, const node
   if (d->committed_type) {
     b = ml_add(ml, H5K_MSG_DATATYPE, 0x02 | 0x01);
     if (!b) return h5k_err_nomem();
-    const h5k_wnode *t = d->committed_type;
-    wr_u8(b, latest ? 3 : 2);
-    wr_u8(b, latest ? 2 : 0);
-    wr_addr(b, &w->fc, addr_or0(t->dirty ? t->new_addr : t->addr, measuring));
-    TRY(wbuf_status(b));
+    TRY(put_shared_type(b, w, d->committed_type, measuring));
   } else {
     b = ml_add(ml, H5K_MSG_DATATYPE, 0x01);
     if (!b) return h5k_err_nomem();
@@ -476,15 +479,7 @@ static int build_index(h5k_wbuf *side, h5k_writer *w, h5k_wnode *n, uint64_t bas
     r[i].mask = d->chunks[i].mask;
   }
   h5k_chunk_geom g;
-  memset(&g, 0, sizeof g);
-  g.layout = &d->layout;
-  g.rank = d->space.rank;
-  memcpy(g.dims, d->space.dims, sizeof g.dims);
-  memcpy(g.maxdims, d->space.maxdims, sizeof g.maxdims);
-  g.filtered = d->pline.n > 0;
-  uint64_t cb = d->elem_size;
-  for (unsigned i = 0; i < g.rank; i++) cb *= d->layout.chunk[i];
-  g.chunk_bytes = cb;
+  h5k_wdset_geom(&g, d);
   int rc = h5k_chunk_index_build(side, base, &p->index_addr, &w->fc, &g, r, d->nchunks);
   free(r);
   return rc;

@@ -812,6 +812,10 @@ int h5k_dset_plan(h5k_coordsel *out, const h5k_dset *d, const h5k_selection *sel
   return plan_build(out, &d->space, sel);
 }
 
+int h5k_coordsel_build(h5k_coordsel *out, const h5k_dataspace *sp, const h5k_selection *sel) {
+  return plan_build(out, sp, sel);
+}
+
 int h5k_dset_read_raw(const h5k_dset *d, const h5k_selection *sel, void *buf, size_t bufsize) {
   selplan s;
   int rc;

@@ -49,6 +49,9 @@ typedef struct h5k_coordsel {
 void h5k_coordsel_free(h5k_coordsel *s);
 /* Fill ostride from n. */
 void h5k_coordsel_strides(h5k_coordsel *s);
+/* Build the coordinate lists of a hyperslab (NULL: everything) on an extent, checked against it
+ * (the writer uses it too). With no element selected, no list is allocated. */
+int h5k_coordsel_build(h5k_coordsel *out, const h5k_dataspace *sp, const h5k_selection *sel);
 /* Build the coordinate lists of a hyperslab (NULL: everything) on the dataset's extent. */
 int h5k_dset_plan(h5k_coordsel *out, const h5k_dset *d, const h5k_selection *sel);
 /* Read the points of a coordinate selection (checked against the extent) in C order. */

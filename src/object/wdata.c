@@ -11,6 +11,7 @@
 #include "api/file_impl.h"
 #include "format/encode.h"
 #include "format/global_heap.h"
+#include "object/dataset.h"
 #include "object/writer.h"
 #include "util/checked.h"
 #include "util/error.h"
@@ -99,7 +100,7 @@ static int release_chunk_space(h5k_writer *w, const h5k_wchunk *c) {
   return h5k_space_free_later(&w->space, c->addr, c->size);
 }
 
-static void fill_geom(h5k_chunk_geom *g, const h5k_wdset *d) {
+void h5k_wdset_geom(h5k_chunk_geom *g, const h5k_wdset *d) {
   memset(g, 0, sizeof *g);
   g->layout = &d->layout;
   g->rank = d->space.rank;
@@ -127,81 +128,13 @@ int h5k_wdset_load_chunks(h5k_writer *w, h5k_wnode *n) {
   h5k_wdset *d = n->ds;
   if (d->chunks_loaded) return 0;
   h5k_chunk_geom g;
-  fill_geom(&g, d);
+  h5k_wdset_geom(&g, d);
   if (addr_defined(d->layout.addr)) TRY(h5k_chunk_index_iterate(&w->file->fc, &g, load_chunk_cb, d));
   d->chunks_loaded = 1;
   return 0;
 }
 
-/* ---- selections as coordinate lists ------------------------------------------------------------- */
-typedef struct {
-  unsigned rank;
-  uint64_t total;
-  uint64_t n[H5K_MAX_DIMS];
-  uint64_t *coord[H5K_MAX_DIMS];
-} csel;
-
-static void csel_free(csel *s) {
-  for (unsigned i = 0; i < s->rank; i++) free(s->coord[i]);
-  memset(s, 0, sizeof *s);
-}
-
-static int csel_build(csel *out, const h5k_dataspace *sp, const h5k_selection *sel) {
-  memset(out, 0, sizeof *out);
-  unsigned r = sp->kind == H5K_SPACE_SIMPLE ? sp->rank : 0;
-  out->rank = r;
-  out->total = sp->kind == H5K_SPACE_NULL ? 0 : 1;
-  if (sel && sel->rank != r) return h5k_err(H5K_EINVAL, "selection rank %u does not match the dataset's rank %u", sel->rank, r);
-  for (unsigned i = 0; i < r; i++) {
-    uint64_t start = 0, stride = 1, count = sp->dims[i], block = 1;
-    if (sel) {
-      start = sel->start[i];
-      stride = sel->stride[i];
-      count = sel->count[i];
-      block = sel->block[i];
-      int bad = (count && (stride == 0 || block == 0)) || (count > 1 && block > stride);
-      if (bad) {
-        out->rank = i;
-        csel_free(out);
-        return h5k_err(H5K_EINVAL, "dimension %u: zero stride or block, or a block larger than its stride", i);
-      }
-    }
-    uint64_t n, last = 0;
-    int bad = ck_mul64(count, block, &n);
-    if (!bad && n) {
-      /* last = start + (count - 1) * stride + block - 1, every step checked */
-      bad = ck_mul64(count - 1, stride, &last) || ck_add64(last, start, &last) || ck_add64(last, block - 1, &last);
-      if (!bad && last >= sp->dims[i]) bad = 2;
-    }
-    if (bad) {
-      out->rank = i;
-      csel_free(out);
-      if (bad == 2)
-        return h5k_err(H5K_EINVAL, "selection reaches %llu in dimension %u, outside the extent %llu",
-                       (unsigned long long)last, i, (unsigned long long)sp->dims[i]);
-      return h5k_err(H5K_EINVAL, "selection in dimension %u is too large (start %llu, stride %llu, count %llu, block %llu)",
-                     i, (unsigned long long)start, (unsigned long long)stride, (unsigned long long)count,
-                     (unsigned long long)block);
-    }
-    out->n[i] = n;
-    out->coord[i] = malloc((n ? n : 1) * sizeof(uint64_t));
-    if (!out->coord[i]) {
-      out->rank = i;
-      csel_free(out);
-      return h5k_err_nomem();
-    }
-    uint64_t k = 0;
-    for (uint64_t c = 0; c < count; c++)
-      for (uint64_t b = 0; b < block; b++) out->coord[i][k++] = start + c * stride + b;
-    if (ck_mul64(out->total, n, &out->total)) {
-      out->rank = i + 1;
-      csel_free(out);
-      return h5k_err(H5K_EINVAL, "selection too large");
-    }
-  }
-  return 0;
-}
-
+/* ---- selections: the reader's coordinate lists (object/dataset.h) ---------------------------------- */
 /* First index in a sorted list whose value is >= v. */
 static uint64_t lower_bound(const uint64_t *a, uint64_t n, uint64_t v) {
   uint64_t lo = 0, hi = n;
@@ -215,7 +148,7 @@ static uint64_t lower_bound(const uint64_t *a, uint64_t n, uint64_t v) {
 
 /* Copy the selected elements that fall in the box [lo, lo+ext) between `src` (selection order) and
  * `box` (the box's C order with dims `bdims`). to_box: src -> box, else box -> src. */
-static void copy_box(const csel *s, const uint8_t *selbuf, uint8_t *box, const uint64_t *lo, const uint64_t *bdims,
+static void copy_box(const h5k_coordsel *s, const uint8_t *selbuf, uint8_t *box, const uint64_t *lo, const uint64_t *bdims,
                      size_t es, int to_box, uint8_t *selbuf_w) {
   unsigned r = s->rank;
   if (r == 0) {
@@ -272,7 +205,7 @@ static void copy_box(const csel *s, const uint8_t *selbuf, uint8_t *box, const u
 }
 
 /* Whether the selection covers every element of the box that lies inside `dims`. */
-static int covers_box(const csel *s, const uint64_t *lo, const uint64_t *bdims, const uint64_t *dims) {
+static int covers_box(const h5k_coordsel *s, const uint64_t *lo, const uint64_t *bdims, const uint64_t *dims) {
   for (unsigned i = 0; i < s->rank; i++) {
     uint64_t hi = lo[i] + bdims[i];
     if (hi > dims[i]) hi = dims[i];
@@ -285,11 +218,11 @@ static int covers_box(const csel *s, const uint64_t *lo, const uint64_t *bdims, 
 
 /* Scatter vals (selection order) into lin (the dataspace's C order), 8-byte items. */
 int h5k_scatter_u64(uint64_t *lin, const h5k_dataspace *sp, const h5k_selection *sel, const uint64_t *vals) {
-  csel s;
-  TRY(csel_build(&s, sp, sel));
+  h5k_coordsel s;
+  TRY(h5k_coordsel_build(&s, sp, sel));
   uint64_t lo[H5K_MAX_DIMS] = {0};
   if (s.total) copy_box(&s, (const uint8_t *)vals, (uint8_t *)lin, lo, sp->dims, 8, 1, NULL);
-  csel_free(&s);
+  h5k_coordsel_free(&s);
   return 0;
 }
 
@@ -301,7 +234,7 @@ static int inside_extent(const uint64_t *lo, const uint64_t *bdims, const uint64
 
 /* When the box (wholly selected and inside the extent) is one contiguous piece of the selection
  * buffer, in the box's own C order, its start in src; else NULL. */
-static const uint8_t *contiguous_run(const csel *s, const uint8_t *src, const uint64_t *lo, const uint64_t *bdims,
+static const uint8_t *contiguous_run(const h5k_coordsel *s, const uint8_t *src, const uint64_t *lo, const uint64_t *bdims,
                                      const uint64_t *dims, size_t es, size_t nbytes) {
   unsigned r = s->rank;
   if (!inside_extent(lo, bdims, dims, r)) return NULL;
@@ -732,7 +665,7 @@ static int chunk_bytes(size_t *out, const h5k_wdset *d) {
   return 0;
 }
 
-static int write_chunked(h5k_writer *w, h5k_wnode *n, const csel *s, const uint8_t *src) {
+static int write_chunked(h5k_writer *w, h5k_wnode *n, const h5k_coordsel *s, const uint8_t *src) {
   h5k_wdset *d = n->ds;
   unsigned r = d->space.rank;
   size_t cb = 0;
@@ -856,7 +789,7 @@ static int contig_prepare(h5k_writer *w, h5k_wnode *n) {
   return 0;
 }
 
-static int write_contiguous(h5k_writer *w, h5k_wnode *n, const csel *s, const uint8_t *src) {
+static int write_contiguous(h5k_writer *w, h5k_wnode *n, const h5k_coordsel *s, const uint8_t *src) {
   h5k_wdset *d = n->ds;
   TRY(contig_prepare(w, n));
   if (!s->total) return 0;
@@ -896,8 +829,8 @@ static int write_contiguous(h5k_writer *w, h5k_wnode *n, const csel *s, const ui
 
 int h5k_wdset_write(h5k_writer *w, h5k_wnode *n, const h5k_selection *sel, const uint8_t *filebuf) {
   h5k_wdset *d = n->ds;
-  csel s;
-  TRY(csel_build(&s, &d->space, sel));
+  h5k_coordsel s;
+  TRY(h5k_coordsel_build(&s, &d->space, sel));
   int rc = 0;
   if (s.total == 0) goto done;
   switch (d->layout.cls) {
@@ -919,7 +852,7 @@ int h5k_wdset_write(h5k_writer *w, h5k_wnode *n, const h5k_selection *sel, const
     rc = h5k_err(H5K_EINVAL, "a virtual dataset has no storage to write");
   }
 done:
-  csel_free(&s);
+  h5k_coordsel_free(&s);
   return rc;
 }
 
@@ -1013,7 +946,7 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
       if (rc >= 0) {
         /* keep only elements inside the new extent */
         fill_buf(fresh, cb, d);
-        csel keep;
+        h5k_coordsel keep;
         h5k_dataspace sp = d->space;
         memcpy(sp.dims, dims, sizeof(uint64_t) * r);
         h5k_selection box;
@@ -1024,7 +957,7 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
           box.block[i] = 1;
           box.count[i] = lo[i] >= dims[i] ? 0 : (lo[i] + d->layout.chunk[i] > dims[i] ? dims[i] - lo[i] : d->layout.chunk[i]);
         }
-        rc = csel_build(&keep, &sp, &box);
+        rc = h5k_coordsel_build(&keep, &sp, &box);
         if (rc >= 0) {
           uint64_t nk = keep.total;
           uint8_t *tmp = malloc(nk * d->elem_size + 1);
@@ -1034,7 +967,7 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
             copy_box(&keep, tmp, fresh, lo, d->layout.chunk, d->elem_size, 1, NULL);
             free(tmp);
           }
-          csel_free(&keep);
+          h5k_coordsel_free(&keep);
         }
       }
       if (rc >= 0) {

@@ -124,13 +124,8 @@ typedef struct {
 } load_links_ctx;
 
 static int dupstr(char **out, const char *s) {
-  *out = NULL;
-  if (!s) return 0;
-  size_t n = strlen(s) + 1;
-  *out = malloc(n);
-  if (!*out) return h5k_err_nomem();
-  memcpy(*out, s, n);
-  return 0;
+  *out = s ? h5k_msg_strndup((const uint8_t *)s, strlen(s)) : NULL;
+  return s && !*out ? h5k_err_nomem() : 0;
 }
 
 static int load_link_cb(void *ud, const h5k_link *l) {

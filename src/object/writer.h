@@ -230,6 +230,8 @@ h5k_wchunk *h5k_wdset_find_chunk(h5k_wdset *d, const uint64_t *scaled);
 int h5k_wdset_set_chunk(h5k_wdset *d, const h5k_wchunk *c);
 void h5k_wdset_drop_chunk(h5k_wdset *d, h5k_wchunk *c);
 void h5k_wdset_free(h5k_wdset *d);
+/* What the chunk index code needs to know of a dataset (its geometry, borrowing d's layout). */
+void h5k_wdset_geom(h5k_chunk_geom *g, const h5k_wdset *d);
 /* Free every byte of storage a dataset owns (its node is being deleted). */
 int h5k_wdset_release(h5k_writer *w, h5k_wnode *n);
 
