@@ -73,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int a, b;
     if (!dst) return 0;
     a = h5k_pipeline_decode(&ref, &ref_len, &set, fd, nf, mask, data + pos, size - pos, expect, esize);
-    b = h5k_pipeline_decode_into(dst, expect, &set, fd, nf, mask, data + pos, size - pos, esize);
+    b = h5k_pipeline_decode_into(dst, expect, &set, fd, nf, mask, data + pos, size - pos, esize,
+                                 (size & 1) ? H5K_INTO_STREAM : 0);
     if ((a == 0) != (b == 0)) fz_fail("decode and decode_into disagree on success");
     if (a == 0 && b == 0 && memcmp(ref, dst, expect) != 0) fz_fail("decode and decode_into disagree on bytes");
     free(ref);

@@ -25,7 +25,9 @@
  *   ...           the trailing n mod 8 elements, stored as they are
  *
  * The transpose is done in two steps: bits back to byte planes (an 8x8 bit transpose per
- * output word, SSE2 on x86-64), then the byte planes back to elements (shuffle.c).
+ * output word, SSE2 on x86-64), then the byte planes back to elements (shuffle.c). With AVX2,
+ * 2- and 4-byte elements take both steps in registers, 256 elements at a time, and a large read
+ * (H5K_INTO_STREAM) writes them with non-temporal stores.
  *
  * Encoding runs the steps the other way: elements to byte planes (shuffle.c), then each run of
  * 8 plane bytes (elements 8q..8q+7) is transposed as an 8x8 bit matrix and its 8 result bytes go
@@ -34,11 +36,13 @@
  * every compressed block is an LZ4 block or zstd frame (never stored raw), the zstd level is
  * cd[5] (0, zstd's default, when absent). */
 #include <lz4.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
 
 #include "filter/codecs.h"
+#include "filter/filter.h"
 #include "util/error.h"
 
 #define BLOCKED_MULT 8
@@ -125,32 +129,95 @@ __attribute__((target("avx2"))) static inline __m256i transpose8x4(__m256i x) {
   return x;
 }
 
+/* The 8 bit rows of one byte plane (row0, rows `nq` bytes apart), columns q..q+31 (row0 already
+ * advanced by q), transposed: lane 0 of lo[k] holds that byte of elements 8(q+4k)..+15, lane 0 of
+ * hi[k] elements 8(q+4k)+16..+31; lane 1 of each the same for columns q+16+4k (elements
+ * 8(q+16+4k)..). As in the SSE2 routine, the unpacks work inside each 128-bit lane. */
+__attribute__((target("avx2"))) static inline void plane_cols32_avx2(__m256i lo[4], __m256i hi[4],
+                                                                    const uint8_t *row0, size_t nq) {
+  __m256i r[8], a[8], b[8];
+  for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_si256((const __m256i *)(const void *)(row0 + (size_t)k * nq));
+  for (int k = 0; k < 4; k++) {
+    a[2 * k] = _mm256_unpacklo_epi8(r[2 * k], r[2 * k + 1]);
+    a[2 * k + 1] = _mm256_unpackhi_epi8(r[2 * k], r[2 * k + 1]);
+  }
+  for (int h = 0; h < 2; h++) {
+    b[4 * h] = _mm256_unpacklo_epi16(a[4 * h], a[4 * h + 2]);
+    b[4 * h + 1] = _mm256_unpackhi_epi16(a[4 * h], a[4 * h + 2]);
+    b[4 * h + 2] = _mm256_unpacklo_epi16(a[4 * h + 1], a[4 * h + 3]);
+    b[4 * h + 3] = _mm256_unpackhi_epi16(a[4 * h + 1], a[4 * h + 3]);
+  }
+  for (int k = 0; k < 4; k++) {
+    lo[k] = transpose8x4(_mm256_unpacklo_epi32(b[k], b[4 + k]));
+    hi[k] = transpose8x4(_mm256_unpackhi_epi32(b[k], b[4 + k]));
+  }
+}
+
+/* Two 32-byte output pieces: lane 0 of x and of y go to d0, lane 1 of each to d1; with
+ * `stream`, as non-temporal stores (the output is then 16-byte aligned). */
+__attribute__((target("avx2"))) static inline void store_lanes(uint8_t *d0, uint8_t *d1, __m256i x, __m256i y,
+                                                               int stream) {
+  if (stream) {
+    _mm_stream_si128((__m128i *)(void *)d0, _mm256_castsi256_si128(x));
+    _mm_stream_si128((__m128i *)(void *)(d0 + 16), _mm256_castsi256_si128(y));
+    _mm_stream_si128((__m128i *)(void *)d1, _mm256_extracti128_si256(x, 1));
+    _mm_stream_si128((__m128i *)(void *)(d1 + 16), _mm256_extracti128_si256(y, 1));
+  } else {
+    _mm256_storeu_si256((__m256i *)(void *)d0, _mm256_permute2x128_si256(x, y, 0x20));
+    _mm256_storeu_si256((__m256i *)(void *)d1, _mm256_permute2x128_si256(x, y, 0x31));
+  }
+}
+
 /* The SSE2 routine on 32 columns at once: the unpacks work inside each 128-bit lane, so lane 0
- * yields columns q..q+15 exactly as the SSE2 code does and lane 1 columns q+16..q+31. */
-__attribute__((target("avx2"))) static size_t bits_to_plane_avx2(uint8_t *dst, const uint8_t *const rows[8],
+ * yields columns q..q+15 exactly as the SSE2 code does and lane 1 columns q+16..q+31. The 8 rows
+ * start at row0, `stride` bytes apart. */
+__attribute__((target("avx2"))) static size_t bits_to_plane_avx2(uint8_t *dst, const uint8_t *row0, size_t stride,
                                                                  size_t nq) {
   size_t q = 0;
   for (; q + 32 <= nq; q += 32) {
-    __m256i r[8], a[8], b[8];
-    for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_si256((const __m256i *)(const void *)(rows[k] + q));
-    for (int k = 0; k < 4; k++) {
-      a[2 * k] = _mm256_unpacklo_epi8(r[2 * k], r[2 * k + 1]);
-      a[2 * k + 1] = _mm256_unpackhi_epi8(r[2 * k], r[2 * k + 1]);
+    __m256i lo[4], hi[4];
+    plane_cols32_avx2(lo, hi, row0 + q, stride);
+    for (int k = 0; k < 4; k++) store_lanes(dst + 8 * (q + 4 * (size_t)k), dst + 8 * (q + 16 + 4 * (size_t)k), lo[k],
+                                            hi[k], 0);
+  }
+  return q;
+}
+
+/* Bits straight to elements for 2- and 4-byte elements (the common detector and float types):
+ * the byte planes of 256 elements stay in registers and are interleaved into the output at once,
+ * instead of going through a scratch plane buffer and a second pass. Returns the columns done. */
+__attribute__((target("avx2"))) static size_t bits_to_elems_avx2(uint8_t *out, const uint8_t *in, size_t nq,
+                                                                 size_t size, int stream) {
+  size_t q = 0;
+  if (size == 2) {
+    for (; q + 32 <= nq; q += 32) {
+      __m256i lo0[4], hi0[4], lo1[4], hi1[4];
+      plane_cols32_avx2(lo0, hi0, in + q, nq);
+      plane_cols32_avx2(lo1, hi1, in + 8 * nq + q, nq);
+      for (int k = 0; k < 4; k++) {
+        uint8_t *e0 = out + 2 * 8 * (q + 4 * (size_t)k), *e1 = out + 2 * 8 * (q + 16 + 4 * (size_t)k);
+        store_lanes(e0, e1, _mm256_unpacklo_epi8(lo0[k], lo1[k]), _mm256_unpackhi_epi8(lo0[k], lo1[k]), stream);
+        store_lanes(e0 + 32, e1 + 32, _mm256_unpacklo_epi8(hi0[k], hi1[k]), _mm256_unpackhi_epi8(hi0[k], hi1[k]),
+                    stream);
+      }
     }
-    for (int h = 0; h < 2; h++) {
-      b[4 * h] = _mm256_unpacklo_epi16(a[4 * h], a[4 * h + 2]);
-      b[4 * h + 1] = _mm256_unpackhi_epi16(a[4 * h], a[4 * h + 2]);
-      b[4 * h + 2] = _mm256_unpacklo_epi16(a[4 * h + 1], a[4 * h + 3]);
-      b[4 * h + 3] = _mm256_unpackhi_epi16(a[4 * h + 1], a[4 * h + 3]);
-    }
-    for (int k = 0; k < 4; k++) {
-      __m256i lo = transpose8x4(_mm256_unpacklo_epi32(b[k], b[4 + k]));
-      __m256i hi = transpose8x4(_mm256_unpackhi_epi32(b[k], b[4 + k]));
-      uint8_t *d0 = dst + 8 * (q + 4 * k), *d1 = dst + 8 * (q + 16 + 4 * k);
-      _mm_storeu_si128((__m128i *)(void *)d0, _mm256_castsi256_si128(lo));
-      _mm_storeu_si128((__m128i *)(void *)(d0 + 16), _mm256_castsi256_si128(hi));
-      _mm_storeu_si128((__m128i *)(void *)d1, _mm256_extracti128_si256(lo, 1));
-      _mm_storeu_si128((__m128i *)(void *)(d1 + 16), _mm256_extracti128_si256(hi, 1));
+  } else if (size == 4) {
+    for (; q + 32 <= nq; q += 32) {
+      __m256i lo[4][4], hi[4][4];
+      for (int j = 0; j < 4; j++) plane_cols32_avx2(lo[j], hi[j], in + 8 * (size_t)j * nq + q, nq);
+      for (int k = 0; k < 4; k++) {
+        for (int h = 0; h < 2; h++) { /* h = 0: elements +0..15 of the column group, 1: +16..31 */
+          __m256i p0 = h ? hi[0][k] : lo[0][k], p1 = h ? hi[1][k] : lo[1][k];
+          __m256i p2 = h ? hi[2][k] : lo[2][k], p3 = h ? hi[3][k] : lo[3][k];
+          __m256i u01l = _mm256_unpacklo_epi8(p0, p1), u01h = _mm256_unpackhi_epi8(p0, p1);
+          __m256i u23l = _mm256_unpacklo_epi8(p2, p3), u23h = _mm256_unpackhi_epi8(p2, p3);
+          uint8_t *e0 = out + 4 * (8 * (q + 4 * (size_t)k) + 16 * (size_t)h);
+          uint8_t *e1 = out + 4 * (8 * (q + 16 + 4 * (size_t)k) + 16 * (size_t)h);
+          store_lanes(e0, e1, _mm256_unpacklo_epi16(u01l, u23l), _mm256_unpackhi_epi16(u01l, u23l), stream);
+          store_lanes(e0 + 32, e1 + 32, _mm256_unpacklo_epi16(u01h, u23h), _mm256_unpackhi_epi16(u01h, u23h),
+                      stream);
+        }
+      }
     }
   }
   return q;
@@ -163,16 +230,27 @@ static inline const uint8_t *const *rows_from(const uint8_t *const rows[8], size
   return tmp;
 }
 
-void h5k_bitunshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch) {
-  size_t nq = n / 8; /* bytes per bit row */
+void h5k_bitunshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch, int stream) {
+  size_t stride = n / 8; /* bytes per bit row */
+  size_t q0 = 0;         /* columns already turned into elements */
+  size_t nq;             /* columns left */
+#if defined(HAVE_AVX2_PATH)
+  if ((size == 2 || size == 4) && __builtin_cpu_supports("avx2")) {
+    q0 = bits_to_elems_avx2(out, in, stride, size, stream && ((uintptr_t)out & 15) == 0);
+    out += 8 * q0 * size; /* the rest below, on the remaining elements */
+  }
+#endif
+  nq = stride - q0;
+  if (nq == 0) return;
+  n = 8 * nq;
   uint8_t *planes = size == 1 ? out : scratch;
   for (size_t j = 0; j < size; j++) {
     const uint8_t *rows[8], *r2[8];
     uint8_t *dst = planes + j * n;
     size_t q = 0;
-    for (int b = 0; b < 8; b++) rows[b] = in + (j * 8 + (size_t)b) * nq;
+    for (int b = 0; b < 8; b++) rows[b] = in + (j * 8 + (size_t)b) * stride + q0;
 #if defined(HAVE_AVX2_PATH)
-    if (__builtin_cpu_supports("avx2")) q = bits_to_plane_avx2(dst, rows, nq);
+    if (__builtin_cpu_supports("avx2")) q = bits_to_plane_avx2(dst, rows[0], stride, nq);
 #endif
 #if defined(__SSE2__)
     q += bits_to_plane_sse2(dst + 8 * q, rows_from(rows, q, r2), nq - q);
@@ -183,7 +261,7 @@ void h5k_bitunshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t si
       store_le64(dst + 8 * q, transpose8(x));
     }
   }
-  if (size > 1) h5k_unshuffle_bytes(out, scratch, n, size);
+  if (size > 1) h5k_unshuffle_bytes(out, scratch, n, size, stream);
 }
 
 /* Decode one compressed block of `bytes` bytes into dst; returns 0 or an error. */
@@ -208,7 +286,8 @@ static int block_decompress(uint8_t *dst, size_t bytes, h5k_cur *c, int comp, si
 
 /* Decode into dst (dst_len bytes, filled exactly) when given, else into a malloc'd *out. */
 static int bitshuffle_run(uint8_t **out, size_t *out_len, uint8_t *dst, size_t dst_len, const uint8_t *in,
-                          size_t in_len, const uint32_t *cd, size_t ncd, size_t size_hint, size_t elem_size) {
+                          size_t in_len, const uint32_t *cd, size_t ncd, size_t size_hint, size_t elem_size,
+                          int stream) {
   size_t size = (ncd >= 3 && cd[2] != 0) ? cd[2] : elem_size;
   int comp = ncd >= 5 ? (int)cd[4] : COMP_NONE;
   size_t total, block, n, nfull, last, tail, pos = 0;
@@ -266,7 +345,7 @@ static int bitshuffle_run(uint8_t **out, size_t *out_len, uint8_t *dst, size_t d
       if (rc < 0) goto done;
       src = tmp;
     }
-    h5k_bitunshuffle_block(buf + pos, src, cnt, size, scratch);
+    h5k_bitunshuffle_block(buf + pos, src, cnt, size, scratch, stream);
     pos += bytes;
   }
   if (tail) {
@@ -285,6 +364,9 @@ static int bitshuffle_run(uint8_t **out, size_t *out_len, uint8_t *dst, size_t d
   buf = NULL;
 
 done:
+#if defined(__SSE2__)
+  if (stream) _mm_sfence(); /* the non-temporal stores are visible before the caller reports the chunk */
+#endif
   if (!dst) free(buf);
   free(tmp);
   free(scratch);
@@ -293,12 +375,13 @@ done:
 
 static int bitshuffle_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
                              size_t ncd, size_t size_hint, size_t elem_size) {
-  return bitshuffle_run(out, out_len, NULL, 0, in, in_len, cd, ncd, size_hint, elem_size);
+  return bitshuffle_run(out, out_len, NULL, 0, in, in_len, cd, ncd, size_hint, elem_size, 0);
 }
 
 int h5k_bitshuffle_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                               size_t ncd, size_t elem_size) {
-  return bitshuffle_run(NULL, NULL, dst, dst_len, in, in_len, cd, ncd, dst_len, elem_size);
+                               size_t ncd, size_t elem_size, unsigned flags) {
+  return bitshuffle_run(NULL, NULL, dst, dst_len, in, in_len, cd, ncd, dst_len, elem_size,
+                        (flags & H5K_INTO_STREAM) != 0);
 }
 
 /* ---- encoding ---- */

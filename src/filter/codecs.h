@@ -23,17 +23,18 @@ extern const h5k_filter_class h5k_filter_class_bitshuffle;  /* bitshuffle.c */
 extern const h5k_filter_class h5k_filter_class_zstd;        /* zstd.c */
 
 /* Decoders that write straight into the caller's buffer, which the chunk must fill exactly
- * (dst_len bytes): the last filter undone writes into the output this way (pipeline.c). */
+ * (dst_len bytes): the last filter undone writes into the output this way (pipeline.c).
+ * flags: H5K_INTO_STREAM (filter.h) lets the decoder write with non-temporal stores. */
 typedef int (*h5k_decode_into_fn)(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                                  size_t ncd, size_t elem_size);
+                                  size_t ncd, size_t elem_size, unsigned flags);
 int h5k_deflate_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                            size_t ncd, size_t elem_size);
+                            size_t ncd, size_t elem_size, unsigned flags);
 int h5k_shuffle_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                            size_t ncd, size_t elem_size);
+                            size_t ncd, size_t elem_size, unsigned flags);
 int h5k_lz4_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                        size_t ncd, size_t elem_size);
+                        size_t ncd, size_t elem_size, unsigned flags);
 int h5k_bitshuffle_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                               size_t ncd, size_t elem_size);
+                               size_t ncd, size_t elem_size, unsigned flags);
 
 /* Largest output any one decoder may produce for a chunk whose unfiltered size is size_hint.
  * The last filter undone must produce exactly size_hint bytes; an intermediate stage (e.g. LZ4
@@ -145,10 +146,11 @@ void h5k_shuffle_bytes(uint8_t *out, const uint8_t *in, size_t n, size_t size);
 /* Bit shuffle of one block of n elements (n a multiple of 8) of `size` bytes: the inverse of
  * h5k_bitunshuffle_block; scratch holds n*size bytes. */
 void h5k_bitshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch);
-/* Byte unshuffle: out[i*size + j] = in[j*n + i] for n elements of `size` bytes. */
-void h5k_unshuffle_bytes(uint8_t *out, const uint8_t *in, size_t n, size_t size);
+/* Byte unshuffle: out[i*size + j] = in[j*n + i] for n elements of `size` bytes. With `stream`
+ * set, out is written with non-temporal stores where the SIMD paths allow it (fenced). */
+void h5k_unshuffle_bytes(uint8_t *out, const uint8_t *in, size_t n, size_t size, int stream);
 /* Bit unshuffle of one bitshuffle block of n elements (n a multiple of 8) of `size` bytes;
- * scratch holds n*size bytes. */
-void h5k_bitunshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch);
+ * scratch holds n*size bytes; `stream` as for h5k_unshuffle_bytes. */
+void h5k_bitunshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch, int stream);
 
 #endif

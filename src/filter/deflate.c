@@ -65,10 +65,11 @@ done:
 }
 
 int h5k_deflate_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                            size_t ncd, size_t elem_size) {
+                            size_t ncd, size_t elem_size, unsigned flags) {
   struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
   size_t got = 0, used = 0;
   enum libdeflate_result r;
+  (void)flags; /* libdeflate does its own stores */
   (void)cd;
   (void)ncd;
   (void)elem_size;

@@ -29,9 +29,15 @@ int h5k_pipeline_decode(uint8_t **out, size_t *out_len, const h5k_filter_set *se
 
 /* The same, writing the unfiltered chunk into dst, which it must fill exactly (dst_len bytes,
  * the chunk's unfiltered size). The last filter undone writes straight into dst when it is a
- * built-in that can (deflate, shuffle, LZ4, bitshuffle); otherwise the result is copied. */
+ * built-in that can (deflate, shuffle, LZ4, bitshuffle); otherwise the result is copied.
+ * flags: 0, or H5K_INTO_STREAM when dst is part of an output too large to stay in the caches
+ * (a big read): the byte and bit transposes (shuffle, bitshuffle) then write it with
+ * non-temporal stores, which skip reading each output line into the cache before writing it.
+ * Those stores are fenced before the call returns. */
+#define H5K_INTO_STREAM 1u
 int h5k_pipeline_decode_into(uint8_t *dst, size_t dst_len, const h5k_filter_set *set, const h5k_filter_desc *filters,
-                             size_t n, uint32_t mask, const uint8_t *in, size_t in_len, size_t elem_size);
+                             size_t n, uint32_t mask, const uint8_t *in, size_t in_len, size_t elem_size,
+                             unsigned flags);
 
 /* ---- writing -------------------------------------------------------------------------------- */
 

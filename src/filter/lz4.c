@@ -83,7 +83,8 @@ static int lz4_decode(uint8_t **out, size_t *out_len, const uint8_t *in, size_t 
 }
 
 int h5k_lz4_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                        size_t ncd, size_t elem_size) {
+                        size_t ncd, size_t elem_size, unsigned flags) {
+  (void)flags; /* liblz4 does its own stores */
   (void)cd;
   (void)ncd;
   (void)elem_size;

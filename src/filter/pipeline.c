@@ -199,7 +199,8 @@ static h5k_decode_into_fn into_for(const h5k_filter_class *cls) {
 }
 
 int h5k_pipeline_decode_into(uint8_t *dst, size_t dst_len, const h5k_filter_set *set, const h5k_filter_desc *filters,
-                             size_t n, uint32_t mask, const uint8_t *in, size_t in_len, size_t elem_size) {
+                             size_t n, uint32_t mask, const uint8_t *in, size_t in_len, size_t elem_size,
+                             unsigned flags) {
   size_t last = n;
   h5k_decode_into_fn into = NULL;
   uint8_t *owned = NULL;
@@ -222,7 +223,7 @@ int h5k_pipeline_decode_into(uint8_t *dst, size_t dst_len, const h5k_filter_set 
   TRY(run_stages(&owned, &src, &src_len, set, filters, n, mask | ((uint32_t)1 << last), in, in_len, dst_len,
                  elem_size));
   h5k_err_clear();
-  rc = into(dst, dst_len, src, src_len, filters[last].cd, filters[last].ncd, elem_size);
+  rc = into(dst, dst_len, src, src_len, filters[last].cd, filters[last].ncd, elem_size, flags);
   if (rc < 0) rc = filter_failed(rc, &filters[last]);
   free(owned);
   return rc < 0 ? rc : 0;

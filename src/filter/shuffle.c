@@ -17,27 +17,35 @@
  * transpose the other way: SSE2 de-interleaves (even/odd bytes of two registers, applied once,
  * twice or three times) for sizes 2, 4 and 8. The library's encoder, like libhdf5's, leaves
  * chunks of at most one element, and element size 1, unchanged. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "filter/codecs.h"
+#include "filter/filter.h"
 #include "util/error.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-static size_t unshuffle2_sse2(uint8_t *out, const uint8_t *in, size_t n) {
+/* A 16-byte store into the output: non-temporal when `stream` (then out is 16-byte aligned). */
+static inline void put16(uint8_t *p, __m128i v, int stream) {
+  if (stream) _mm_stream_si128((__m128i *)(void *)p, v);
+  else _mm_storeu_si128((__m128i *)(void *)p, v);
+}
+
+static size_t unshuffle2_sse2(uint8_t *out, const uint8_t *in, size_t n, int stream) {
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
     __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(in + n + i));
-    _mm_storeu_si128((__m128i *)(void *)(out + 2 * i), _mm_unpacklo_epi8(a, b));
-    _mm_storeu_si128((__m128i *)(void *)(out + 2 * i + 16), _mm_unpackhi_epi8(a, b));
+    put16(out + 2 * i, _mm_unpacklo_epi8(a, b), stream);
+    put16(out + 2 * i + 16, _mm_unpackhi_epi8(a, b), stream);
   }
   return i;
 }
 
-static size_t unshuffle4_sse2(uint8_t *out, const uint8_t *in, size_t n) {
+static size_t unshuffle4_sse2(uint8_t *out, const uint8_t *in, size_t n, int stream) {
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
@@ -47,15 +55,15 @@ static size_t unshuffle4_sse2(uint8_t *out, const uint8_t *in, size_t n) {
     __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
     __m128i cd_lo = _mm_unpacklo_epi8(c, d), cd_hi = _mm_unpackhi_epi8(c, d);
     uint8_t *o = out + 4 * i;
-    _mm_storeu_si128((__m128i *)(void *)o, _mm_unpacklo_epi16(ab_lo, cd_lo));
-    _mm_storeu_si128((__m128i *)(void *)(o + 16), _mm_unpackhi_epi16(ab_lo, cd_lo));
-    _mm_storeu_si128((__m128i *)(void *)(o + 32), _mm_unpacklo_epi16(ab_hi, cd_hi));
-    _mm_storeu_si128((__m128i *)(void *)(o + 48), _mm_unpackhi_epi16(ab_hi, cd_hi));
+    put16(o, _mm_unpacklo_epi16(ab_lo, cd_lo), stream);
+    put16(o + 16, _mm_unpackhi_epi16(ab_lo, cd_lo), stream);
+    put16(o + 32, _mm_unpacklo_epi16(ab_hi, cd_hi), stream);
+    put16(o + 48, _mm_unpackhi_epi16(ab_hi, cd_hi), stream);
   }
   return i;
 }
 
-static size_t unshuffle8_sse2(uint8_t *out, const uint8_t *in, size_t n) {
+static size_t unshuffle8_sse2(uint8_t *out, const uint8_t *in, size_t n, int stream) {
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     __m128i p[8], u[8], v[8];
@@ -73,8 +81,8 @@ static size_t unshuffle8_sse2(uint8_t *out, const uint8_t *in, size_t n) {
     }
     uint8_t *o = out + 8 * i;
     for (int k = 0; k < 4; k++) {
-      _mm_storeu_si128((__m128i *)(void *)(o + 32 * k), _mm_unpacklo_epi32(v[k], v[4 + k]));
-      _mm_storeu_si128((__m128i *)(void *)(o + 32 * k + 16), _mm_unpackhi_epi32(v[k], v[4 + k]));
+      put16(o + 32 * k, _mm_unpacklo_epi32(v[k], v[4 + k]), stream);
+      put16(o + 32 * k + 16, _mm_unpackhi_epi32(v[k], v[4 + k]), stream);
     }
   }
   return i;
@@ -158,16 +166,20 @@ void h5k_shuffle_bytes(uint8_t *out, const uint8_t *in, size_t n, size_t size) {
   }
 }
 
-void h5k_unshuffle_bytes(uint8_t *out, const uint8_t *in, size_t n, size_t size) {
+void h5k_unshuffle_bytes(uint8_t *out, const uint8_t *in, size_t n, size_t size, int stream) {
   size_t done = 0;
   if (size == 1) {
     memcpy(out, in, n);
     return;
   }
 #if defined(__SSE2__)
-  if (size == 2) done = unshuffle2_sse2(out, in, n);
-  else if (size == 4) done = unshuffle4_sse2(out, in, n);
-  else if (size == 8) done = unshuffle8_sse2(out, in, n);
+  stream = stream && ((uintptr_t)out & 15) == 0;
+  if (size == 2) done = unshuffle2_sse2(out, in, n, stream);
+  else if (size == 4) done = unshuffle4_sse2(out, in, n, stream);
+  else if (size == 8) done = unshuffle8_sse2(out, in, n, stream);
+  if (stream) _mm_sfence();
+#else
+  (void)stream;
 #endif
   for (size_t j = 0; j < size; j++) {
     const uint8_t *plane = in + j * n;
@@ -186,7 +198,7 @@ static int shuffle_decode(uint8_t **out, size_t *out_len, const uint8_t *in, siz
   if (size <= 1 || n <= 1) {
     if (in_len) memcpy(buf, in, in_len);
   } else {
-    h5k_unshuffle_bytes(buf, in, n, size);
+    h5k_unshuffle_bytes(buf, in, n, size, 0);
     if (in_len > n * size) memcpy(buf + n * size, in + n * size, in_len - n * size);
   }
   *out = buf;
@@ -195,14 +207,14 @@ static int shuffle_decode(uint8_t **out, size_t *out_len, const uint8_t *in, siz
 }
 
 int h5k_shuffle_decode_into(uint8_t *dst, size_t dst_len, const uint8_t *in, size_t in_len, const uint32_t *cd,
-                            size_t ncd, size_t elem_size) {
+                            size_t ncd, size_t elem_size, unsigned flags) {
   size_t size = (ncd >= 1 && cd[0] != 0) ? cd[0] : elem_size;
   size_t n = size ? in_len / size : 0;
   if (in_len != dst_len) return corrupt("shuffle: %zu bytes in a chunk of %zu", in_len, dst_len);
   if (size <= 1 || n <= 1) {
     if (in_len) memcpy(dst, in, in_len);
   } else {
-    h5k_unshuffle_bytes(dst, in, n, size);
+    h5k_unshuffle_bytes(dst, in, n, size, (flags & H5K_INTO_STREAM) != 0);
     if (in_len > n * size) memcpy(dst + n * size, in + n * size, in_len - n * size);
   }
   return 0;

@@ -508,7 +508,7 @@ static int read_chunk_into(h5k_writer *w, h5k_wdset *d, const h5k_wchunk *c, uin
   if (rc >= 0) {
     if (d->pline.n)
       rc = h5k_pipeline_decode_into(dst, len, &w->filters, d->pline.filters, d->pline.n, c->mask, raw, c->size,
-                                    d->elem_size);
+                                    d->elem_size, 0);
     else if (c->size != len)
       rc = corrupt("chunk at %llu has %llu bytes, expected %zu", (unsigned long long)c->addr,
                    (unsigned long long)c->size, len);

@@ -46,7 +46,8 @@ def add(fname, path, spec="", formats="raw,npy"):
     cid = f"c{len(cases):04d}"
     with open(os.path.join(EXP, cid + ".bin"), "wb") as o:
         o.write(a.tobytes())
-    np.save(os.path.join(EXP, cid + ".npy"), a)
+    if "npy" in formats or "csv" in formats:
+        np.save(os.path.join(EXP, cid + ".npy"), a)
     cases.append((cid, fname, path, spec, formats))
 
 
@@ -209,6 +210,25 @@ for n in names:
     add(fn, n)
     add_chunks(fn, n)
 add(fn, "gzip/le_u2", "::5, 10:40:7")
+
+# ---- big reads: outputs of 16 MiB and more are written with non-temporal stores by the shuffle
+# and bitshuffle decoders (dataset.c STREAM_MIN_BYTES); element sizes 2, 4, 8, chunks that are and
+# are not whole bitshuffle blocks and 16-byte multiples (so some land misaligned in the output).
+fn = "big.h5"
+with h5py.File(os.path.join(DATA, fn), "w") as f:
+    f.create_dataset("bslz4_u2", data=rng.poisson(0.6, size=(40, 512, 512)).astype("<u2"), chunks=(1, 512, 512),
+                     **hdf5plugin.Bitshuffle(cname="lz4"))
+    f.create_dataset("bslz4_f4_odd", data=rng.normal(size=(60, 333, 213)).astype("<f4"), chunks=(1, 333, 213),
+                     **hdf5plugin.Bitshuffle(cname="lz4"))
+    f.create_dataset("bitshuffle_i4", data=rng.poisson(50.0, size=(5, 1024, 1024)).astype(">i4"),
+                     chunks=(1, 1024, 1024), **hdf5plugin.Bitshuffle(cname="none"))
+    f.create_dataset("shuf_gzip_f8", data=rng.normal(size=(20, 256, 512)), chunks=(1, 256, 512), shuffle=True,
+                     compression="gzip", compression_opts=1)
+    f.create_dataset("shuf_u2_odd", data=rng.poisson(3.0, size=(60, 333, 213)).astype("<u2"), chunks=(1, 333, 213),
+                     shuffle=True, compression="gzip", compression_opts=1)
+for n in ("bslz4_u2", "bslz4_f4_odd", "bitshuffle_i4", "shuf_gzip_f8", "shuf_u2_odd"):
+    add(fn, n, formats="raw")
+add(fn, "bslz4_f4_odd", "3:50, 7:300, ::2", formats="raw")
 
 # ---- the tutorial slice --------------------------------------------------------------------------
 fn = "tutorial.h5"
