@@ -436,6 +436,72 @@ __attribute__((target("avx2"))) static size_t plane_to_bits_avx2(uint8_t *const 
   }
   return q;
 }
+
+/* Byte planes of 16 elements of `size` (2 or 4) bytes at src: p[j] = byte j of each, in order. */
+static inline __attribute__((always_inline)) void planes16(__m128i p[4], const uint8_t *src, size_t size) {
+  __m128i v[4], e[2], o[2];
+  for (size_t k = 0; k < size; k++) v[k] = _mm_loadu_si128((const __m128i *)(const void *)(src + 16 * k));
+  if (size == 2) {
+    deint8(v[0], v[1], &p[0], &p[1]);
+    return;
+  }
+  deint8(v[0], v[1], &e[0], &o[0]); /* bytes {0,2} / {1,3} of elements 0-7 */
+  deint8(v[2], v[3], &e[1], &o[1]); /* elements 8-15 */
+  deint8(e[0], e[1], &p[0], &p[2]);
+  deint8(o[0], o[1], &p[1], &p[3]);
+}
+
+__attribute__((target("avx2"))) static inline void deint8_256(__m256i x, __m256i y, __m256i *even, __m256i *odd) {
+  __m256i lo = _mm256_set1_epi16(0x00ff);
+  *even = _mm256_packus_epi16(_mm256_and_si256(x, lo), _mm256_and_si256(y, lo));
+  *odd = _mm256_packus_epi16(_mm256_srli_epi16(x, 8), _mm256_srli_epi16(y, 8));
+}
+
+/* store_rows on two sets of 16 words at once, one per 128-bit lane (packus works inside lanes):
+ * lane 0 of v[k] holds words q+2k, q+2k+1, lane 1 words q+16+2k, q+16+2k+1, so row b receives
+ * its 32 bytes q..q+31 in order. Rows start at row0, `stride` bytes apart. */
+__attribute__((target("avx2"))) static inline void store_rows32(uint8_t *row0, size_t stride, size_t q,
+                                                                const __m256i v[8]) {
+  __m256i e1[4], o1[4], ee[2], eo[2], oe[2], oo[2], p[8];
+  for (int k = 0; k < 4; k++) deint8_256(v[2 * k], v[2 * k + 1], &e1[k], &o1[k]);
+  for (int h = 0; h < 2; h++) {
+    deint8_256(e1[2 * h], e1[2 * h + 1], &ee[h], &eo[h]);
+    deint8_256(o1[2 * h], o1[2 * h + 1], &oe[h], &oo[h]);
+  }
+  deint8_256(ee[0], ee[1], &p[0], &p[4]);
+  deint8_256(eo[0], eo[1], &p[2], &p[6]);
+  deint8_256(oe[0], oe[1], &p[1], &p[5]);
+  deint8_256(oo[0], oo[1], &p[3], &p[7]);
+  for (int b = 0; b < 8; b++) _mm256_storeu_si256((__m256i *)(void *)(row0 + (size_t)b * stride + q), p[b]);
+}
+
+/* Elements straight to bit rows for 2- and 4-byte elements, 256 elements (32 columns) at a time:
+ * the inverse of bits_to_elems_avx2, with the byte planes kept in registers. Rows are `nq` bytes
+ * apart. Returns the columns done. */
+__attribute__((target("avx2"), always_inline)) static inline size_t elems_to_bits_n(uint8_t *out, const uint8_t *in,
+                                                                                   size_t nq, size_t size) {
+  size_t q = 0;
+  for (; q + 32 <= nq; q += 32) {
+    const uint8_t *e = in + 8 * q * size;
+    __m256i v[4][8];
+    for (int k = 0; k < 8; k++) {
+      __m128i a[4], b[4];
+      planes16(a, e + 16 * (size_t)k * size, size);       /* words q+2k, q+2k+1 of each plane */
+      planes16(b, e + 16 * (size_t)(k + 8) * size, size); /* words q+16+2k, q+16+2k+1 */
+      for (size_t j = 0; j < size; j++)
+        v[j][k] = transpose8x4(_mm256_inserti128_si256(_mm256_castsi128_si256(a[j]), b[j], 1));
+    }
+    for (size_t j = 0; j < size; j++) store_rows32(out + 8 * j * nq, nq, q, v[j]);
+  }
+  return q;
+}
+
+/* elems_to_bits_n compiled for each size, so that the planes stay in registers. */
+__attribute__((target("avx2"))) static size_t elems_to_bits_avx2(uint8_t *out, const uint8_t *in, size_t nq,
+                                                                 size_t size) {
+  return size == 2 ? elems_to_bits_n(out, in, nq, 2) : elems_to_bits_n(out, in, nq, 4);
+}
+
 #endif
 
 static inline uint64_t load_le64(const uint8_t *p) {
@@ -445,8 +511,20 @@ static inline uint64_t load_le64(const uint8_t *p) {
 }
 
 void h5k_bitshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size, uint8_t *scratch) {
-  size_t nq = n / 8;
-  const uint8_t *planes = in;
+  size_t stride = n / 8; /* bytes per bit row */
+  size_t q0 = 0;         /* columns already done */
+  size_t nq;             /* columns left */
+  const uint8_t *planes;
+#if defined(HAVE_AVX2_PATH)
+  if ((size == 2 || size == 4) && __builtin_cpu_supports("avx2")) {
+    q0 = elems_to_bits_avx2(out, in, stride, size);
+    in += 8 * q0 * size; /* the rest below, on the remaining elements */
+  }
+#endif
+  nq = stride - q0;
+  if (nq == 0) return;
+  n = 8 * nq;
+  planes = in;
   if (size > 1) {
     h5k_shuffle_bytes(scratch, in, n, size);
     planes = scratch;
@@ -455,7 +533,7 @@ void h5k_bitshuffle_block(uint8_t *out, const uint8_t *in, size_t n, size_t size
     const uint8_t *plane = planes + j * n;
     uint8_t *rows[8];
     size_t q = 0;
-    for (int b = 0; b < 8; b++) rows[b] = out + (j * 8 + (size_t)b) * nq;
+    for (int b = 0; b < 8; b++) rows[b] = out + (j * 8 + (size_t)b) * stride + q0;
 #if defined(HAVE_AVX2_PATH)
     if (__builtin_cpu_supports("avx2")) q = plane_to_bits_avx2(rows, plane, nq);
 #endif
