@@ -726,6 +726,7 @@ int h5k_writer_commit(h5k_writer *w) {
     }
     n->dirty = 0;
   }
+  h5k_writer_addrs_moved(w);
   rc = h5k_space_release_pending(&w->space);
   w->txn++;
   w->changed = 0;

@@ -112,11 +112,62 @@ int h5k_check_name(const char *name) {
 }
 
 /* ---- loading untouched objects ---------------------------------------------------------------- */
+/* The nodes loaded from the file, by address (w->byaddr), so that loading a whole tree costs
+ * linear time: load_node asks for every address it meets. */
+static size_t addr_slot(uint64_t a, size_t cap) {
+  a ^= a >> 33;
+  a *= 0xff51afd7ed558ccdULL;
+  a ^= a >> 33;
+  return (size_t)a & (cap - 1);
+}
+
+static void byaddr_put_slot(h5k_wnode **tab, size_t cap, h5k_wnode *n) {
+  size_t i = addr_slot(n->addr, cap);
+  while (tab[i]) i = (i + 1) & (cap - 1);
+  tab[i] = n;
+}
+
+static int byaddr_grow(h5k_writer *w, size_t need) {
+  size_t cap = w->byaddr_cap ? w->byaddr_cap : 64;
+  while (cap < 2 * need) cap *= 2;
+  if (cap == w->byaddr_cap && !w->byaddr_stale) return 0;
+  h5k_wnode **tab = calloc(cap, sizeof *tab);
+  if (!tab) return h5k_err_nomem();
+  size_t n = 0;
+  for (h5k_wnode *x = w->all; x; x = x->all_next)
+    if (x->loaded_from_file) {
+      byaddr_put_slot(tab, cap, x);
+      n++;
+    }
+  free(w->byaddr);
+  w->byaddr = tab;
+  w->byaddr_cap = cap;
+  w->byaddr_n = n;
+  w->byaddr_stale = 0;
+  return 0;
+}
+
 static h5k_wnode *find_loaded(h5k_writer *w, uint64_t addr) {
-  for (h5k_wnode *n = w->all; n; n = n->all_next)
-    if (n->addr == addr && n->loaded_from_file) return n;
+  if (w->byaddr_stale && byaddr_grow(w, w->byaddr_n) < 0) { /* no memory: the slow way */
+    for (h5k_wnode *n = w->all; n; n = n->all_next)
+      if (n->addr == addr && n->loaded_from_file) return n;
+    return NULL;
+  }
+  if (!w->byaddr_cap) return NULL;
+  for (size_t i = addr_slot(addr, w->byaddr_cap); w->byaddr[i]; i = (i + 1) & (w->byaddr_cap - 1))
+    if (w->byaddr[i]->addr == addr && w->byaddr[i]->loaded_from_file) return w->byaddr[i];
   return NULL;
 }
+
+/* Record a node just loaded (its addr set, loaded_from_file = 1). */
+static int byaddr_add(h5k_writer *w, h5k_wnode *n) {
+  if (w->byaddr_stale || 2 * (w->byaddr_n + 1) > w->byaddr_cap) return byaddr_grow(w, w->byaddr_n + 1);
+  byaddr_put_slot(w->byaddr, w->byaddr_cap, n);
+  w->byaddr_n++;
+  return 0;
+}
+
+void h5k_writer_addrs_moved(h5k_writer *w) { w->byaddr_stale = 1; }
 
 typedef struct {
   h5k_wnode *g;
@@ -284,6 +335,8 @@ static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr) {
   if (rc < 0) goto done;
   n->addr = addr;
   n->loaded_from_file = 1;
+  rc = byaddr_add(w, n);
+  if (rc < 0) goto done;
   /* the header's chunks are the node's: released when it is rewritten */
   for (size_t i = 0; i < oh.nchunks && rc >= 0; i++) rc = h5k_wnode_own(n, oh.chunk_ext[2 * i], oh.chunk_ext[2 * i + 1]);
   if (rc < 0) goto done;
@@ -328,6 +381,7 @@ done:
   h5k_ohdr_free(&oh);
   if (rc < 0) {
     if (n) n->loaded_from_file = 0; /* an orphan: never found again, freed with the writer */
+    if (n) w->byaddr_stale = 1;
     return rc;
   }
   *out = n;
@@ -491,6 +545,7 @@ void h5k_writer_free(h5k_writer *w) {
     wnode_free(n);
     n = next;
   }
+  free(w->byaddr);
   for (size_t i = 0; i < w->gheap.nobjs; i++) free(w->gheap.objs[i]);
   free(w->gheap.objs);
   free(w->gheap.lens);

@@ -175,6 +175,9 @@ struct h5k_writer {
   uint64_t txn;                   /* current transaction number (starts at 1) */
   h5k_wnode *root;
   h5k_wnode *all;                 /* every node (linked through all_next) */
+  h5k_wnode **byaddr;             /* nodes loaded from the file, by address: open addressing, */
+  size_t byaddr_cap, byaddr_n;    /* rebuilt from `all` when stale (after a commit moved them) */
+  int byaddr_stale;
   h5k_wgheap gheap;               /* current vlen collection (addr UNDEF: none open) */
   h5k_extent sb_ext;              /* where the superblock lives (relative 0, its size) */
   unsigned nthreads;
@@ -200,6 +203,8 @@ struct h5k_writer {
 int h5k_writer_new(h5k_writer **out, h5k_io *io, int profile, uint64_t userblock, struct h5k_file *file);
 int h5k_writer_attach(h5k_writer **out, h5k_io *io, struct h5k_file *file); /* existing file */
 void h5k_writer_free(h5k_writer *w);
+/* Nodes changed addresses (a commit): the address index is rebuilt on next use. */
+void h5k_writer_addrs_moved(h5k_writer *w);
 
 /* Nodes (writer.c). */
 int h5k_wnode_new(h5k_wnode **out, h5k_writer *w, int kind);
