@@ -6,6 +6,7 @@
 #include "api/file_impl.h"
 #include "format/messages.h"
 #include "object/object.h"
+#include "object/dataset.h"
 #include "object/writer.h"
 #include "util/error.h"
 
@@ -285,30 +286,43 @@ static int keep_raw(h5k_wnode *n, const h5k_msg *m, size_t *cap) {
 static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
 int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n);
 
-/* Fill a dataset node from its header. */
+/* Fill a dataset node from its header: decoded (and checked) by the reader's h5k_dset_open,
+ * then the parts the writer re-encodes move into the node. */
 static int load_dataset(h5k_writer *w, h5k_wnode *n, const h5k_ohdr *oh) {
-  const h5k_fctx *fc = &w->file->fc;
   h5k_wdset *d = n->ds;
-  const h5k_msg *m;
-  TRY(h5k_obj_dataspace(&d->space, fc, oh));
-  TRY(h5k_obj_datatype(&d->type, fc, oh));
-  d->elem_size = (size_t)d->type->size;
-  if (type_has_ref(d->type, 0)) w->keep_original = 1; /* reference values in data: not followed */
-  if (d->type->committed) TRY(load_node(&d->committed_type, w, d->type->committed_addr));
-  if (!(m = h5k_ohdr_find(oh, H5K_MSG_LAYOUT, NULL))) return corrupt("dataset at %llu has no layout message", (unsigned long long)n->addr);
-  TRY(h5k_decode_layout(&d->layout, m->data, m->size, fc, d->space.rank));
-  if (d->layout.version < 3) d->layout.version = 3; /* versions 1-2 are rewritten as 3 (same content) */
-  if ((m = h5k_ohdr_find(oh, H5K_MSG_PLINE, NULL))) TRY(h5k_decode_pline(&d->pline, m->data, m->size));
-  if ((m = h5k_ohdr_find(oh, H5K_MSG_FILLVALUE, NULL)))
-    TRY(h5k_decode_fill(&d->fill, H5K_MSG_FILLVALUE, m->data, m->size));
-  else if ((m = h5k_ohdr_find(oh, H5K_MSG_FILLVALUE_OLD, NULL)))
-    TRY(h5k_decode_fill(&d->fill, H5K_MSG_FILLVALUE_OLD, m->data, m->size));
-  else {
+  h5k_dset rd;
+  h5k_read_env env = {&w->file->fc, &w->filters, 1, NULL};
+  int rc;
+  TRY(h5k_dset_open(&rd, &env, oh));
+  if (rd.layout.cls == H5K_LAYOUT_VIRTUAL)
+    rc = h5k_err(H5K_EUNSUPPORTED, "changing an existing virtual dataset is not supported");
+  else if (rd.efl.n)
+    rc = h5k_err(H5K_EUNSUPPORTED, "changing a dataset with external storage is not supported");
+  else
+    rc = 0;
+  if (rc < 0) {
+    h5k_dset_close(&rd);
+    return rc;
+  }
+  d->space = rd.space;
+  d->type = rd.type;
+  d->layout = rd.layout;
+  d->pline = rd.pline;
+  rd.type = NULL;
+  memset(&rd.layout, 0, sizeof rd.layout);
+  memset(&rd.pline, 0, sizeof rd.pline);
+  if (h5k_ohdr_find(oh, H5K_MSG_FILLVALUE, NULL) || h5k_ohdr_find(oh, H5K_MSG_FILLVALUE_OLD, NULL)) {
+    d->fill = rd.fill;
+    memset(&rd.fill, 0, sizeof rd.fill);
+  } else {
     d->fill.version = 2;
     d->fill.alloc_time = d->layout.cls == H5K_LAYOUT_CHUNKED ? 3 : 2;
   }
-  if (d->layout.cls == H5K_LAYOUT_VIRTUAL) return h5k_err(H5K_EUNSUPPORTED, "changing an existing virtual dataset is not supported");
-  if (h5k_ohdr_find(oh, H5K_MSG_EFL, NULL)) return h5k_err(H5K_EUNSUPPORTED, "changing a dataset with external storage is not supported");
+  h5k_dset_close(&rd);
+  d->elem_size = (size_t)d->type->size;
+  if (d->layout.version < 3) d->layout.version = 3; /* versions 1-2 are rewritten as 3 (same content) */
+  if (type_has_ref(d->type, 0)) w->keep_original = 1; /* reference values in data: not followed */
+  if (d->type->committed) TRY(load_node(&d->committed_type, w, d->type->committed_addr));
   d->chunks_loaded = d->layout.cls != H5K_LAYOUT_CHUNKED;
   d->contig_txn = 0;
   return 0;
