@@ -167,6 +167,10 @@ struct h5k_datatype {
 };
 
 H5K_API void h5k_datatype_free(h5k_datatype *t);
+/* 1 when t is of class cls or holds one (a compound member, the base of an array, enum or
+ * variable-length type, at any depth), else 0 (also for NULL): e.g. H5K_CLASS_VLEN tells
+ * whether values refer to the global heap. */
+H5K_API int h5k_datatype_contains(const h5k_datatype *t, h5k_type_class cls);
 
 /* ---- dataspaces -------------------------------------------------------------------------------- */
 typedef enum h5k_space_kind { H5K_SPACE_SCALAR = 0, H5K_SPACE_SIMPLE = 1, H5K_SPACE_NULL = 2 } h5k_space_kind;

@@ -168,15 +168,6 @@ static int committed_path(const char **out, repack_ctx *c, h5k_addr addr) {
   return 0;
 }
 
-static int type_has_vlen(const h5k_datatype *t) {
-  if (!t) return 0;
-  if (t->cls == H5K_CLASS_VLEN) return 1;
-  if (t->base && type_has_vlen(t->base)) return 1;
-  for (size_t i = 0; t->cls == H5K_CLASS_COMPOUND && i < t->nmembers; i++)
-    if (type_has_vlen(t->members[i].type)) return 1;
-  return 0;
-}
-
 static uint64_t space_count(const h5k_dataspace *s) {
   if (s->kind == H5K_SPACE_NULL) return 0;
   uint64_t n = 1;
@@ -212,9 +203,9 @@ static int copy_attr_cb(void *ud, const h5k_attr *a) {
     int trc = committed_path(&tpath, c, a->type->committed_addr);
     if (trc < 0) return trc;
   }
-  if (tpath && !type_has_vlen(a->type))
+  if (tpath && !h5k_datatype_contains(a->type, H5K_CLASS_VLEN))
     return h5k_attr_write_committed(c->out, u->path, a->name, tpath, a->space, NULL, a->data, a->data_size);
-  if (!type_has_vlen(a->type))
+  if (!h5k_datatype_contains(a->type, H5K_CLASS_VLEN))
     return h5k_attr_write(c->out, u->path, a->name, a->type, a->space, NULL, a->data, a->data_size);
   h5k_datatype *mem;
   int rc = h5k_datatype_native(&mem, a->type);
@@ -247,7 +238,7 @@ static int copy_data(repack_ctx *c, h5k_dataset *d, const h5k_dataset_info *info
   const h5k_dataspace *sp = info->space;
   uint64_t total = space_count(sp);
   if (!total) return 0;
-  int vlen = type_has_vlen(info->type);
+  int vlen = h5k_datatype_contains(info->type, H5K_CLASS_VLEN);
   h5k_datatype *mem = NULL;
   int rc = 0;
   if (vlen && (rc = h5k_datatype_native(&mem, info->type)) < 0) return rc;
@@ -419,7 +410,7 @@ static int copy_dataset(repack_ctx *c, h5k_addr addr, const char *path) {
   if (rc >= 0 && is_objref(info.type)) {
     rc = defer(c, addr, path, NULL);
   } else if (rc >= 0 && (o.flags & H5K_FILTERS_STORED) && o.storage == H5K_STORAGE_CHUNKED &&
-             same_chunks(&o, &info) && !type_has_vlen(info.type)) {
+             same_chunks(&o, &info) && !h5k_datatype_contains(info.type, H5K_CLASS_VLEN)) {
     /* same filters and chunk shape: the stored chunks are copied as they are, undecoded (and
      * chunks never written stay unwritten) */
     struct raw_copy rcx = {c, d, path, NULL, 0, 0};

@@ -352,6 +352,14 @@ int h5k_decode_datatype(h5k_datatype **out, size_t *used, const uint8_t *p, size
   return 0;
 }
 
+int h5k_datatype_contains(const h5k_datatype *t, h5k_type_class cls) {
+  if (!t) return 0;
+  if (t->cls == cls || h5k_datatype_contains(t->base, cls)) return 1;
+  for (size_t i = 0; t->cls == H5K_CLASS_COMPOUND && i < t->nmembers; i++)
+    if (h5k_datatype_contains(t->members[i].type, cls)) return 1;
+  return 0;
+}
+
 int h5k_datatype_copy(h5k_datatype **out, const h5k_datatype *t) {
   h5k_datatype *n;
   int rc = 0;

@@ -1059,16 +1059,6 @@ int h5k_wgheap_put(h5k_writer *w, const void *p, size_t len, uint64_t *coll, uin
 }
 
 /* ---- conversion from the caller's memory --------------------------------------------------------------- */
-static int has_class(const h5k_datatype *t, h5k_type_class c) {
-  if (!t) return 0;
-  if (t->cls == c) return 1;
-  if (t->base && has_class(t->base, c)) return 1;
-  if (t->cls == H5K_CLASS_COMPOUND)
-    for (size_t i = 0; i < t->nmembers; i++)
-      if (has_class(t->members[i].type, c)) return 1;
-  return 0;
-}
-
 static void put_vlen_elem(uint8_t *dst, uint32_t len, uint64_t coll, uint32_t index) {
   for (int i = 0; i < 4; i++) dst[i] = (uint8_t)(len >> (8 * i));
   for (int i = 0; i < 8; i++) dst[4 + i] = (uint8_t)(coll >> (8 * i));
@@ -1080,7 +1070,7 @@ static void put_vlen_elem(uint8_t *dst, uint32_t len, uint64_t coll, uint32_t in
 static int wconv_elem(h5k_writer *w, uint8_t *dst, const h5k_datatype *ft, const uint8_t *src, const h5k_datatype *mt,
                       unsigned depth) {
   if (depth > 32) return h5k_err(H5K_ELIMIT, "datatype nesting too deep");
-  if (!has_class(ft, H5K_CLASS_VLEN)) return h5k_convert(dst, ft, src, mt, 1, NULL);
+  if (!h5k_datatype_contains(ft, H5K_CLASS_VLEN)) return h5k_convert(dst, ft, src, mt, 1, NULL);
   if (ft->cls == H5K_CLASS_VLEN && ft->vlen_type == H5K_VLEN_STRING) {
     const char *str;
     memcpy(&str, src, sizeof str);
@@ -1142,7 +1132,7 @@ int h5k_wconvert(uint8_t **out, h5k_writer *w, const h5k_datatype *ftype, const 
   uint8_t *dst = malloc(total ? (size_t)total : 1);
   if (!dst) return h5k_err_nomem();
   int rc = 0;
-  if (has_class(ftype, H5K_CLASS_REFERENCE)) {
+  if (h5k_datatype_contains(ftype, H5K_CLASS_REFERENCE)) {
     rc = h5k_err(H5K_EUNSUPPORTED, "writing object references is not supported yet");
   } else if (ftype->cls == H5K_CLASS_VLEN) {
     if (mem_type && mem_type->cls != H5K_CLASS_VLEN) {
@@ -1163,7 +1153,7 @@ int h5k_wconvert(uint8_t **out, h5k_writer *w, const h5k_datatype *ftype, const 
       const h5k_vlen *seq = buf;
       const h5k_datatype *mbase = mem_type ? mem_type->base : ftype->base;
       size_t bs = (size_t)ftype->base->size;
-      if (has_class(ftype->base, H5K_CLASS_VLEN)) rc = h5k_err(H5K_EUNSUPPORTED, "nested variable-length data is not supported for writing");
+      if (h5k_datatype_contains(ftype->base, H5K_CLASS_VLEN)) rc = h5k_err(H5K_EUNSUPPORTED, "nested variable-length data is not supported for writing");
       for (size_t i = 0; i < n && rc >= 0; i++) {
         uint64_t coll = 0, nb;
         uint32_t index = 0;
@@ -1179,7 +1169,7 @@ int h5k_wconvert(uint8_t **out, h5k_writer *w, const h5k_datatype *ftype, const 
         if (rc >= 0) put_vlen_elem(dst + i * fs, (uint32_t)seq[i].len, coll, index);
       }
     }
-  } else if (has_class(ftype, H5K_CLASS_VLEN)) {
+  } else if (h5k_datatype_contains(ftype, H5K_CLASS_VLEN)) {
     h5k_datatype *native = NULL;
     if (!mem_type) rc = h5k_datatype_native(&native, ftype);
     const h5k_datatype *mt = mem_type ? mem_type : native;

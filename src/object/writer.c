@@ -218,13 +218,11 @@ int h5k_wgroup_load(h5k_writer *w, h5k_wnode *g) {
 
 static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
 
+/* References the writer does not follow: any inside a compound/array/vlen; at the top level
+ * (top = 1: an attribute's own type) only region references. */
 static int type_has_ref(const h5k_datatype *t, int top) {
-  if (!t) return 0;
-  if (t->cls == H5K_CLASS_REFERENCE) return !top || t->ref_type != H5K_REF_OBJECT;
-  if (t->base && type_has_ref(t->base, 0)) return 1;
-  for (size_t i = 0; t->cls == H5K_CLASS_COMPOUND && i < t->nmembers; i++)
-    if (type_has_ref(t->members[i].type, 0)) return 1;
-  return 0;
+  if (top && t && t->cls == H5K_CLASS_REFERENCE) return t->ref_type != H5K_REF_OBJECT;
+  return h5k_datatype_contains(t, H5K_CLASS_REFERENCE);
 }
 
 /* Attributes of a loaded object: kept in the model so the header can be rebuilt. */

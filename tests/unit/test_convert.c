@@ -722,7 +722,49 @@ static void bench(void) {
   h5k_datatype_free(u16);
 }
 
+/* h5k_datatype_contains: classes found at any depth (compound member, array/vlen/enum base). */
+static void test_contains(void) {
+  /* compound { int32 a; array[3] of vlen sequence of object reference b } */
+  h5k_datatype *ref = calloc(1, sizeof *ref), *vl = calloc(1, sizeof *vl), *arr = calloc(1, sizeof *arr);
+  h5k_datatype *cmp = calloc(1, sizeof *cmp), *i32 = mk(H5K_CLASS_INTEGER, 4, 1, 0);
+  CHECK(ref && vl && arr && cmp && i32);
+  if (!(ref && vl && arr && cmp && i32)) return;
+  ref->cls = H5K_CLASS_REFERENCE;
+  ref->size = 8;
+  vl->cls = H5K_CLASS_VLEN;
+  vl->size = 16;
+  vl->base = ref;
+  arr->cls = H5K_CLASS_ARRAY;
+  arr->rank = 1;
+  arr->dims[0] = 3;
+  arr->size = 48;
+  arr->base = vl;
+  cmp->cls = H5K_CLASS_COMPOUND;
+  cmp->size = 52;
+  cmp->nmembers = 2;
+  cmp->members = calloc(2, sizeof *cmp->members);
+  CHECK(cmp->members != NULL);
+  if (!cmp->members) return;
+  cmp->members[0].name = strdup("a");
+  cmp->members[0].type = i32;
+  cmp->members[1].name = strdup("b");
+  cmp->members[1].offset = 4;
+  cmp->members[1].type = arr;
+  CHECK(h5k_datatype_contains(cmp, H5K_CLASS_COMPOUND) == 1);
+  CHECK(h5k_datatype_contains(cmp, H5K_CLASS_INTEGER) == 1);
+  CHECK(h5k_datatype_contains(cmp, H5K_CLASS_ARRAY) == 1);
+  CHECK(h5k_datatype_contains(cmp, H5K_CLASS_VLEN) == 1);
+  CHECK(h5k_datatype_contains(cmp, H5K_CLASS_REFERENCE) == 1);
+  CHECK(h5k_datatype_contains(cmp, H5K_CLASS_FLOAT) == 0);
+  CHECK(h5k_datatype_contains(cmp, H5K_CLASS_STRING) == 0);
+  CHECK(h5k_datatype_contains(arr, H5K_CLASS_INTEGER) == 0); /* the sibling member is not inside */
+  CHECK(h5k_datatype_contains(i32, H5K_CLASS_VLEN) == 0);
+  CHECK(h5k_datatype_contains(NULL, H5K_CLASS_INTEGER) == 0);
+  h5k_datatype_free(cmp);
+}
+
 int main(void) {
+  test_contains();
   test_int_matrix();
   test_odd_ints();
   test_floats();
