@@ -910,6 +910,17 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
       if (dims[i] != d->space.dims[i]) return h5k_err(H5K_EINVAL, "only chunked datasets can be resized");
     return 0;
   }
+  /* Growing changes no stored chunk (the parts of edge chunks outside the old extent already
+   * hold the fill value): only the extent changes, in constant time, so that the usual
+   * append pattern (resize by one frame, write it) stays linear. */
+  int shrunk = 0;
+  for (unsigned i = 0; i < r; i++)
+    if (dims[i] < d->space.dims[i]) shrunk = 1;
+  if (!shrunk) {
+    memcpy(d->space.dims, dims, sizeof(uint64_t) * r);
+    h5k_wnode_mark_dirty(w, n);
+    return 0;
+  }
   TRY(h5k_wdset_load_chunks(w, n));
   TRY(h5k_wcache_flush(w, n));
   TRY(h5k_wpool_drain(w));
@@ -927,10 +938,7 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
   }
   /* chunks cut by a shrink keep stale values beyond the new edge; libhdf5 rewrites them with the
    * fill value so that growing again shows fill: do the same for every cut chunk */
-  int shrunk = 0;
-  for (unsigned i = 0; i < r; i++)
-    if (dims[i] < d->space.dims[i]) shrunk = 1;
-  if (shrunk) {
+  {
     size_t cb = 0;
     TRY(chunk_bytes(&cb, d));
     for (size_t k = 0; k < d->nchunks; k++) {
