@@ -126,16 +126,6 @@ static char *rp_join(const char *parent, const char *name) {
   return p;
 }
 
-/* Whether a type holds a member of class cls anywhere in its tree. */
-static int rp_type_has(const h5k_datatype *t, h5k_type_class cls, unsigned depth) {
-  if (!t || depth > 64) return 0;
-  if (t->cls == cls) return 1;
-  if (rp_type_has(t->base, cls, depth + 1)) return 1;
-  for (size_t i = 0; t->cls == H5K_CLASS_COMPOUND && i < t->nmembers; i++)
-    if (rp_type_has(t->members[i].type, cls, depth + 1)) return 1;
-  return 0;
-}
-
 /* Elements of a dataspace; UINT64_MAX when the product overflows. */
 static uint64_t rp_count(const h5k_dataspace *s) {
   uint64_t n = 1;
@@ -205,8 +195,8 @@ static int rp_write_values(rp_ctx *c, const char *path, const char *attr_name, c
   int rc;
   if (type->cls == H5K_CLASS_REFERENCE) return rp_write_refs(c, path, attr_name, type, space, raw, n);
   /* other references (inside compounds, arrays, vlen): the writer takes them only as paths */
-  if (rp_type_has(type, H5K_CLASS_REFERENCE, 0)) return H5K_EUNSUPPORTED;
-  if (!rp_type_has(type, H5K_CLASS_VLEN, 0)) {
+  if (h5k_datatype_contains(type, H5K_CLASS_REFERENCE)) return H5K_EUNSUPPORTED;
+  if (!h5k_datatype_contains(type, H5K_CLASS_VLEN)) {
     if (attr_name) return rp_attr_put(c, path, attr_name, tpath, type, space, NULL, raw, nbytes);
     return h5k_write(c->out, path, NULL, NULL, raw, nbytes);
   }
@@ -290,7 +280,7 @@ static void rp_copy_dataset(rp_ctx *c, h5k_addr addr, const char *path) {
   raw = malloc((size_t)bytes);
   if (!raw || h5k_dataset_read_raw(d, NULL, raw, (size_t)bytes) != 0) goto done;
   if (rp_write_values(c, path, NULL, info.type, sp, raw, (size_t)bytes, n) == 0 &&
-      !rp_type_has(info.type, H5K_CLASS_VLEN, 0) && !rp_type_has(info.type, H5K_CLASS_REFERENCE, 0))
+      !h5k_datatype_contains(info.type, H5K_CLASS_VLEN) && !h5k_datatype_contains(info.type, H5K_CLASS_REFERENCE))
     rp_add_written(c, path, raw, (size_t)bytes);
 done:
   fz_touch_str(h5k_error_last());

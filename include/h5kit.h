@@ -334,6 +334,9 @@ typedef struct h5k_dataset_info {
   unsigned fill_time;           /* 0 on alloc, 1 never, 2 if set */
   size_t nexternal;             /* external data files (External File List) */
   size_t nvirtual;              /* virtual layout: number of mappings */
+  int edge_chunks_raw;          /* chunked with filters: partial edge chunks are stored unfiltered
+                                   (libhdf5's H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS); their stored
+                                   bytes are the raw elements whatever the filter mask says */
 } h5k_dataset_info;
 
 /* Open the dataset whose object header is at addr. Errors: H5K_EINVAL (not a dataset),

@@ -410,9 +410,11 @@ static int copy_dataset(repack_ctx *c, h5k_addr addr, const char *path) {
   if (rc >= 0 && is_objref(info.type)) {
     rc = defer(c, addr, path, NULL);
   } else if (rc >= 0 && (o.flags & H5K_FILTERS_STORED) && o.storage == H5K_STORAGE_CHUNKED &&
-             same_chunks(&o, &info) && !h5k_datatype_contains(info.type, H5K_CLASS_VLEN)) {
+             same_chunks(&o, &info) && !h5k_datatype_contains(info.type, H5K_CLASS_VLEN) &&
+             !info.edge_chunks_raw) {
     /* same filters and chunk shape: the stored chunks are copied as they are, undecoded (and
-     * chunks never written stay unwritten) */
+     * chunks never written stay unwritten); not when partial edge chunks are stored unfiltered,
+     * which the copy (written without that option) would read as filtered */
     struct raw_copy rcx = {c, d, path, NULL, 0, 0};
     rc = h5k_dataset_chunk_iterate(d, copy_raw_chunk, &rcx);
     if (rc == 0) rc = rcx.rc;

@@ -85,6 +85,7 @@ int h5k_dataset_get_info(h5k_dataset_info *out, const h5k_dataset *ds) {
   out->layout = d->layout.cls;
   if (d->layout.cls == H5K_LAYOUT_CHUNKED) {
     out->chunk_rank = d->layout.rank;
+    out->edge_chunks_raw = (d->layout.flags & 1) && d->pline.n > 0;
     memcpy(out->chunk_dims, d->layout.chunk, sizeof out->chunk_dims);
     out->chunk_index = d->layout.index;
   }

@@ -20,7 +20,7 @@
 static int writable(h5k_file *f, const char *what) {
   if (!f) return h5k_err(H5K_EINVAL, "%s: NULL file", what);
   if (!f->writer) return h5k_err(H5K_EINVAL, "%s: the file is open read-only", what);
-  if (f->writer->broken) return h5k_err(H5K_EIO, "%s: an earlier commit failed; close the file", what);
+  if (f->writer->broken) return h5k_err(H5K_EIO, "%s: an earlier commit or resize failed midway; close the file", what);
   return 0;
 }
 

@@ -598,7 +598,7 @@ static int write_superblock(h5k_writer *w) {
 }
 
 int h5k_writer_commit(h5k_writer *w) {
-  if (w->broken) return h5k_err(H5K_EIO, "an earlier commit failed; the file holds its last committed state");
+  if (w->broken) return h5k_err(H5K_EIO, "an earlier commit or resize failed midway; the file holds its last committed state");
   TRY(h5k_wcache_flush(w, NULL));
   TRY(h5k_wpool_drain(w));
   if (!w->changed) return 0;

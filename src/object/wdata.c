@@ -320,6 +320,19 @@ struct h5k_wpool {
 
 /* Compress one chunk and store it: allocate, write, update the map (the writer lock guards the
  * map and the space). */
+/* Datasets whose partial edge chunks are stored unfiltered (layout message version 4, flag bit 0:
+ * libhdf5's H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS): whether the chunk at `scaled` is stored raw
+ * when the dataset's extent is `dims`. The extent of such a dataset changes only while no worker
+ * runs (h5k_wdset_resize drains them), so workers may read it here. */
+static int edges_raw(const h5k_wdset *d) { return (d->layout.flags & 1) && d->pline.n; }
+
+static int raw_edge(const h5k_wdset *d, const uint64_t *scaled, const uint64_t *dims) {
+  if (!edges_raw(d)) return 0;
+  for (unsigned i = 0; i < d->space.rank; i++)
+    if ((scaled[i] + 1) * d->layout.chunk[i] > dims[i]) return 1;
+  return 0;
+}
+
 static int store_chunk(h5k_writer *w, h5k_wnode *n, const uint64_t *scaled, const uint8_t *raw, size_t len,
                        int locked_by_caller, uint64_t seq) {
   h5k_wdset *d = n->ds;
@@ -327,7 +340,7 @@ static int store_chunk(h5k_writer *w, h5k_wnode *n, const uint64_t *scaled, cons
   size_t enc_len = len;
   uint32_t mask = 0;
   int rc = 0;
-  if (d->pline.n) {
+  if (d->pline.n && !raw_edge(d, scaled, d->space.dims)) {
     TRY(h5k_pipeline_encode(&enc, &enc_len, &mask, &w->filters, d->pline.filters, d->pline.n, raw, len, d->elem_size));
   }
   const uint8_t *out = enc ? enc : raw;
@@ -501,12 +514,14 @@ static int submit_chunk(h5k_writer *w, h5k_wnode *n, const uint64_t *scaled, uin
 }
 
 /* ---- reading back a chunk (partial writes) ---------------------------------------------------------- */
-static int read_chunk_into(h5k_writer *w, h5k_wdset *d, const h5k_wchunk *c, uint8_t *dst, size_t len) {
+/* The stored chunk c, decoded into dst (len bytes); dims: the extent it was stored under. */
+static int read_chunk_into(h5k_writer *w, h5k_wdset *d, const h5k_wchunk *c, uint8_t *dst, size_t len,
+                           const uint64_t *dims) {
   uint8_t *raw = malloc(c->size ? c->size : 1);
   if (!raw) return h5k_err_nomem();
   int rc = h5k_io_read(w->io, raw, c->size, w->fc.base + c->addr);
   if (rc >= 0) {
-    if (d->pline.n)
+    if (d->pline.n && !raw_edge(d, c->scaled, dims))
       rc = h5k_pipeline_decode_into(dst, len, &w->filters, d->pline.filters, d->pline.n, c->mask, raw, c->size,
                                     d->elem_size, 0);
     else if (c->size != len)
@@ -705,7 +720,7 @@ static int write_chunked(h5k_writer *w, h5k_wnode *n, const h5k_coordsel *s, con
         }
         rc = h5k_wpool_drain(w); /* queued writes of this chunk land first */
         h5k_wchunk *old = rc >= 0 ? h5k_wdset_find_chunk(d, scaled) : NULL;
-        if (rc >= 0 && old) rc = read_chunk_into(w, d, old, buf, cb);
+        if (rc >= 0 && old) rc = read_chunk_into(w, d, old, buf, cb, d->space.dims);
         else if (rc >= 0) fill_buf(buf, cb, d);
         if (rc >= 0) rc = cache_put(w, n, scaled, buf, cb, &e);
         else free(buf);
@@ -912,11 +927,12 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
   }
   /* Growing changes no stored chunk (the parts of edge chunks outside the old extent already
    * hold the fill value): only the extent changes, in constant time, so that the usual
-   * append pattern (resize by one frame, write it) stays linear. */
+   * append pattern (resize by one frame, write it) stays linear. Unless partial edge chunks are
+   * stored unfiltered: then chunks that stop (or start) being edge chunks are re-encoded. */
   int shrunk = 0;
   for (unsigned i = 0; i < r; i++)
     if (dims[i] < d->space.dims[i]) shrunk = 1;
-  if (!shrunk) {
+  if (!shrunk && !edges_raw(d)) {
     memcpy(d->space.dims, dims, sizeof(uint64_t) * r);
     h5k_wnode_mark_dirty(w, n);
     return 0;
@@ -924,71 +940,74 @@ int h5k_wdset_resize(h5k_writer *w, h5k_wnode *n, const uint64_t *dims) {
   TRY(h5k_wdset_load_chunks(w, n));
   TRY(h5k_wcache_flush(w, n));
   TRY(h5k_wpool_drain(w));
+  uint64_t old[H5K_MAX_DIMS];
+  memcpy(old, d->space.dims, sizeof old);
+  size_t cb = 0;
+  TRY(chunk_bytes(&cb, d));
+  /* From here the model changes: a failure leaves it unlike the file, so the handle is broken
+   * (the file keeps its last commit). */
+  int rc = 0;
   /* drop chunks wholly outside the new extent */
-  for (size_t k = 0; k < d->nchunks;) {
+  for (size_t k = 0; k < d->nchunks && rc >= 0;) {
     int outside = 0;
     for (unsigned i = 0; i < r; i++)
       if (d->chunks[k].scaled[i] * d->layout.chunk[i] >= dims[i]) outside = 1;
     if (outside) {
-      TRY(release_chunk_space(w, &d->chunks[k]));
+      rc = release_chunk_space(w, &d->chunks[k]);
       h5k_wdset_drop_chunk(d, &d->chunks[k]);
     } else {
       k++;
     }
   }
-  /* chunks cut by a shrink keep stale values beyond the new edge; libhdf5 rewrites them with the
-   * fill value so that growing again shows fill: do the same for every cut chunk */
-  {
-    size_t cb = 0;
-    TRY(chunk_bytes(&cb, d));
-    for (size_t k = 0; k < d->nchunks; k++) {
-      int cut = 0;
-      uint64_t lo[H5K_MAX_DIMS];
-      for (unsigned i = 0; i < r; i++) {
-        lo[i] = d->chunks[k].scaled[i] * d->layout.chunk[i];
-        if (dims[i] < d->space.dims[i] && lo[i] + d->layout.chunk[i] > dims[i]) cut = 1;
-      }
-      if (!cut) continue;
-      uint8_t *buf = malloc(cb), *fresh = malloc(cb);
-      int rc = buf && fresh ? read_chunk_into(w, d, &d->chunks[k], buf, cb) : h5k_err_nomem();
-      if (rc >= 0) {
-        /* keep only elements inside the new extent */
-        fill_buf(fresh, cb, d);
-        h5k_coordsel keep;
-        h5k_dataspace sp = d->space;
-        memcpy(sp.dims, dims, sizeof(uint64_t) * r);
-        h5k_selection box;
-        box.rank = r;
-        for (unsigned i = 0; i < r; i++) {
-          box.start[i] = lo[i];
-          box.stride[i] = 1;
-          box.block[i] = 1;
-          box.count[i] = lo[i] >= dims[i] ? 0 : (lo[i] + d->layout.chunk[i] > dims[i] ? dims[i] - lo[i] : d->layout.chunk[i]);
-        }
-        rc = h5k_coordsel_build(&keep, &sp, &box);
-        if (rc >= 0) {
-          uint64_t nk = keep.total;
-          uint8_t *tmp = malloc(nk * d->elem_size + 1);
-          if (!tmp) rc = h5k_err_nomem();
-          else {
-            copy_box(&keep, NULL, buf, lo, d->layout.chunk, d->elem_size, 0, tmp);
-            copy_box(&keep, tmp, fresh, lo, d->layout.chunk, d->elem_size, 1, NULL);
-            free(tmp);
-          }
-          h5k_coordsel_free(&keep);
-        }
-      }
-      if (rc >= 0) {
-        uint64_t scaled[H5K_MAX_DIMS];
-        memcpy(scaled, d->chunks[k].scaled, sizeof scaled);
-        rc = store_chunk(w, n, scaled, fresh, cb, 1, ++w->next_seq);
-      }
-      free(buf);
-      free(fresh);
-      if (rc < 0) return rc;
+  memcpy(d->space.dims, dims, sizeof(uint64_t) * r); /* store_chunk encodes for the new extent */
+  /* Chunks cut by a shrink keep stale values beyond the new edge; libhdf5 rewrites them with the
+   * fill value so that growing again shows fill: do the same for every cut chunk. And with raw
+   * edge chunks, re-encode those whose edge status changed. */
+  for (size_t k = 0; k < d->nchunks && rc >= 0; k++) {
+    int cut = 0;
+    uint64_t lo[H5K_MAX_DIMS], scaled[H5K_MAX_DIMS];
+    memcpy(scaled, d->chunks[k].scaled, sizeof scaled);
+    for (unsigned i = 0; i < r; i++) {
+      lo[i] = scaled[i] * d->layout.chunk[i];
+      if (dims[i] < old[i] && lo[i] + d->layout.chunk[i] > dims[i]) cut = 1;
     }
+    if (!cut && raw_edge(d, scaled, old) == raw_edge(d, scaled, dims)) continue;
+    uint8_t *buf = malloc(cb), *fresh = cut ? malloc(cb) : NULL;
+    rc = buf && (fresh || !cut) ? read_chunk_into(w, d, &d->chunks[k], buf, cb, old) : h5k_err_nomem();
+    if (rc >= 0 && cut) {
+      /* keep only elements inside the new extent */
+      fill_buf(fresh, cb, d);
+      h5k_coordsel keep;
+      h5k_dataspace sp = d->space;
+      h5k_selection box;
+      box.rank = r;
+      for (unsigned i = 0; i < r; i++) {
+        box.start[i] = lo[i];
+        box.stride[i] = 1;
+        box.block[i] = 1;
+        box.count[i] = lo[i] >= dims[i] ? 0 : (lo[i] + d->layout.chunk[i] > dims[i] ? dims[i] - lo[i] : d->layout.chunk[i]);
+      }
+      rc = h5k_coordsel_build(&keep, &sp, &box);
+      if (rc >= 0) {
+        uint64_t nk = keep.total;
+        uint8_t *tmp = malloc(nk * d->elem_size + 1);
+        if (!tmp) rc = h5k_err_nomem();
+        else {
+          copy_box(&keep, NULL, buf, lo, d->layout.chunk, d->elem_size, 0, tmp);
+          copy_box(&keep, tmp, fresh, lo, d->layout.chunk, d->elem_size, 1, NULL);
+          free(tmp);
+        }
+        h5k_coordsel_free(&keep);
+      }
+    }
+    if (rc >= 0) rc = store_chunk(w, n, scaled, cut ? fresh : buf, cb, 1, ++w->next_seq);
+    free(buf);
+    free(fresh);
   }
-  memcpy(d->space.dims, dims, sizeof(uint64_t) * r);
+  if (rc < 0) {
+    w->broken = 1;
+    return rc;
+  }
   h5k_wnode_mark_dirty(w, n);
   return 0;
 }

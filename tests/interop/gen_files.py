@@ -147,6 +147,28 @@ def datasets(f, lv):
     f.create_dataset("compound", data=np.zeros(2, dtype=[("a", "i4"), ("b", "f8")]))
 
 
+def edge_raw(f, lv):
+    """Chunked datasets whose partial edge chunks are stored unfiltered (libhdf5's
+    H5Pset_chunk_opts(H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS), which h5py does not expose: called
+    through ctypes in the libhdf5 h5py runs on). Layout message version 4 only."""
+    import ctypes
+    lib = ctypes.CDLL("libhdf5_serial.so.103")
+    lib.H5Pset_chunk_opts.argtypes = [ctypes.c_int64, ctypes.c_uint]
+    for name, shape, maxshape, chunks, dtype, shuffle in (
+            ("edge_gzip", (10, 10), (None, 10), (4, 4), "<i4", False),
+            ("edge_shuffle_gzip", (7, 13), (None, None), (3, 5), "<u2", True)):
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk(chunks)
+        if shuffle:
+            dcpl.set_shuffle()
+        dcpl.set_deflate(4)
+        if lib.H5Pset_chunk_opts(dcpl.id, 2) < 0:
+            raise RuntimeError("H5Pset_chunk_opts failed")
+        sp = h5py.h5s.create_simple(shape, tuple(h5py.h5s.UNLIMITED if m is None else m for m in maxshape))
+        h5py.h5d.create(f.id, name.encode(), h5py.h5t.py_create(np.dtype(dtype)), sp, dcpl=dcpl)
+        f[name][...] = (np.arange(int(np.prod(shape))) % 1000).astype(dtype).reshape(shape)
+
+
 def hard_links(f, lv):
     """One object reachable from two (three) places; h5ls says "same as" the first path."""
     f.create_group("a/x")
@@ -262,6 +284,7 @@ def main():
                   fs_threshold=1)
             write(outdir, "paged", lv, free_space, fs_strategy="page", fs_page_size=4096,
                   fs_persist=True)
+            write(outdir, "edge_raw", lv, edge_raw)
         path = os.path.join(outdir, "shared_messages_%s.h5" % lv)
         try:
             with open_with_shared_messages(path + ".part", lv) as f:

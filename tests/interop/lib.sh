@@ -54,6 +54,24 @@ ensure_generated() {
   ) 9>"$dir.lock" || die "gen_files.py failed"
 }
 
+# compile_driver NAME: build tests/interop/NAME.c, a test driver using the public API, against the
+# static library beside H5KIT (with the private libraries h5kit.pc lists, and ASan/UBSan when the
+# library was built with them) into DRV=$TMPD/NAME.
+compile_driver() {
+  local build lib libs san=
+  build=$(dirname "$H5KIT")
+  lib=$build/libh5kit.a
+  [ -f "$lib" ] || die "no $lib"
+  libs=$(sed -n 's/^Libs.private: *//p' "$build/h5kit.pc" 2>/dev/null)
+  [ -n "$libs" ] || libs="-lpthread -ldeflate -llz4 -lzstd -lblosc -llzf -lsz -laec -lm"
+  nm "$lib" 2>/dev/null | grep -q __asan_ && san="-fsanitize=address,undefined"
+  DRV=$TMPD/$1
+  ${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow -Wmissing-prototypes $san \
+    -I"$REPO/include" \
+    "$HERE/$1.c" "$lib" $libs -lm -o "$DRV" 2>"$TMPD/cc.err" ||
+    { cat "$TMPD/cc.err" >&2; die "cannot compile $1.c"; }
+}
+
 pass() { PASSED=$((PASSED + 1)); }
 
 # fail LABEL REASON [DIFF_CMD...]: count a failure and, for the first MAX_DETAILS, say why.

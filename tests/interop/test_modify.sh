@@ -15,17 +15,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 lib_setup "$@" modify
 command -v h5dump >/dev/null 2>&1 || die "h5dump not found (install hdf5-tools: bash scripts/deps.sh)"
-BUILD=$(dirname "$H5KIT")
-LIB=$BUILD/libh5kit.a
-[ -f "$LIB" ] || die "no $LIB"
-LIBS=$(sed -n 's/^Libs.private: *//p' "$BUILD/h5kit.pc" 2>/dev/null)
-[ -n "$LIBS" ] || LIBS="-lpthread -ldeflate -llz4 -lzstd -lblosc -llzf -lsz -laec -lm"
-SAN=
-nm "$LIB" 2>/dev/null | grep -q __asan_ && SAN="-fsanitize=address,undefined"
-DRV=$TMPD/modify_driver
-${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra $SAN -I"$REPO/include" \
-  "$HERE/modify_driver.c" "$LIB" $LIBS -lm -o "$DRV" 2>"$TMPD/cc.err" ||
-  { cat "$TMPD/cc.err" >&2; die "cannot compile modify_driver.c"; }
+compile_driver modify_driver
 
 gen="$(dirname "$WORK")/generated"
 ensure_generated "$gen"

@@ -11,21 +11,7 @@
 # Usage (ctest): bash test_write_api.sh H5KIT WORKDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 lib_setup "$@" write_api
-BUILD=$(dirname "$H5KIT")
-LIB=$BUILD/libh5kit.a
-[ -f "$LIB" ] || die "no $LIB"
-LIBS=$(sed -n 's/^Libs.private: *//p' "$BUILD/h5kit.pc" 2>/dev/null)
-[ -n "$LIBS" ] || LIBS="-lpthread -ldeflate -llz4 -lzstd -lblosc -llzf -lsz -laec -lm"
-DRV=$TMPD/write_driver
-CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Wshadow -Wmissing-prototypes -I$REPO/include"
-if ${CC:-cc} $CFLAGS -fsanitize=address,undefined "$HERE/write_driver.c" "$LIB" $LIBS -lm -o "$DRV" 2>/dev/null; then
-  :
-elif ${CC:-cc} $CFLAGS "$HERE/write_driver.c" "$LIB" $LIBS -lm -o "$DRV" 2>"$TMPD/cc.err"; then
-  :
-else
-  cat "$TMPD/cc.err" >&2
-  die "cannot compile write_driver.c"
-fi
+compile_driver write_driver
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 # drive LABEL ARGS...: run the driver; it must exit 0 (its FAIL lines are shown) with no sanitizer report.
