@@ -30,15 +30,26 @@
 static uint64_t next_addr(const h5k_wnode *n) { return n->dirty ? n->new_addr : n->addr; }
 
 /* ---- step 2: dirtiness ------------------------------------------------------------------------ */
+/* Load every group and object reachable from g. An object h5kit cannot model (e.g. a virtual
+ * dataset, one with external storage, a group whose links do not decode) is left out: it is not
+ * changed by the commit, so it does not move, and what it holds is not followed. */
+static int skippable(int rc) { return rc == H5K_EUNSUPPORTED || rc == H5K_ECORRUPT; }
+
 static int load_group_tree(h5k_writer *w, h5k_wnode *g) {
   if (g->visiting) return 0;
   g->visiting = 1;
-  TRY(h5k_wgroup_load(w, g));
+  int rc = h5k_wgroup_load(w, g);
+  if (rc < 0) return g == w->root || !skippable(rc) ? rc : (h5k_err_clear(), 0);
   for (size_t i = 0; i < g->nlinks_g; i++) {
     h5k_wlink *l = &g->links[i];
     if (l->type != H5K_LINK_HARD) continue;
     h5k_wnode *t;
-    TRY(h5k_wlink_target(&t, w, g, l));
+    rc = h5k_wlink_target(&t, w, g, l);
+    if (rc < 0 && skippable(rc)) {
+      h5k_err_clear();
+      continue;
+    }
+    TRY(rc);
     if (t->kind == WN_GROUP) TRY(load_group_tree(w, t));
   }
   return 0;
@@ -69,37 +80,51 @@ static int refs_moving(const h5k_wnode *n) {
   return n->ds && n->ds->refs && any_dirty(n->ds->refs, n->ds->nrefs);
 }
 
+/* Whether the objects marked dirty need the whole group tree loaded before this commit: an
+ * object read from the file that moves while some of its links (or users) are not in the model
+ * yet — a second hard link, a dataset using a committed datatype, a reference held by an object
+ * not loaded. The first commit of a session on an existing file always loads it: object
+ * references anywhere in the file may point at any object the commit moves (the root moves at
+ * every commit), and only a loaded holder can follow its target. Later commits need it only for
+ * the cases above, and by then the tree is in the model. */
+static int need_whole_tree(const h5k_writer *w) {
+  if (w->tree_loaded) return 0;
+  if (w->root && w->root->loaded_from_file) return 1;
+  for (const h5k_wnode *n = w->all; n; n = n->all_next)
+    if (n->dirty && n->loaded_from_file && n != w->root && (n->kind == WN_DATATYPE || n->nlinks > n->nparents))
+      return 1;
+  return 0;
+}
+
 static int mark_dirty_closure(h5k_writer *w) {
-  int need_all = 0;
-  for (h5k_wnode *n = w->all; n; n = n->all_next)
-    if (n->dirty && n->loaded_from_file && n != w->root &&
-        (n->kind == WN_DATATYPE /* every dataset using it must follow it */ || n->nlinks > n->nparents))
-      need_all = 1;
-  if (need_all) {
+  for (;;) {
+    /* a dataset whose committed type moves must be rewritten too */
+    for (h5k_wnode *n = w->all; n; n = n->all_next)
+      if (n->ds && n->ds->committed_type && n->ds->committed_type->dirty) n->dirty = 1;
+    for (h5k_wnode *n = w->all; n; n = n->all_next)
+      if (n->dirty && (n == w->root || n->nlinks || n->nuses > 0)) spread(n);
+    clear_visiting(w);
+    /* a node holding object references to a node that moves must be rewritten too; that moves it
+     * and its parents in turn, so repeat until nothing changes */
+    for (int changed = 1; changed;) {
+      changed = 0;
+      for (h5k_wnode *n = w->all; n; n = n->all_next) {
+        if (n->dirty || !(n == w->root || n->nlinks || n->nuses > 0)) continue;
+        if (refs_moving(n)) {
+          spread(n);
+          clear_visiting(w);
+          changed = 1;
+        }
+      }
+    }
+    /* decided on the whole dirty set (after spreading: a group dirty only because a child
+     * changed has to be checked too), then spread again over the parents the load found */
+    if (!need_whole_tree(w)) return 0;
     int rc = load_group_tree(w, w->root);
     clear_visiting(w);
     TRY(rc);
+    w->tree_loaded = 1;
   }
-  /* a dataset whose committed type moves must be rewritten too */
-  for (h5k_wnode *n = w->all; n; n = n->all_next)
-    if (n->ds && n->ds->committed_type && n->ds->committed_type->dirty) n->dirty = 1;
-  for (h5k_wnode *n = w->all; n; n = n->all_next)
-    if (n->dirty && (n == w->root || n->nlinks || n->nuses > 0)) spread(n);
-  clear_visiting(w);
-  /* a node holding object references to a node that moves must be rewritten too; that moves it
-   * and its parents in turn, so repeat until nothing changes */
-  for (int changed = 1; changed;) {
-    changed = 0;
-    for (h5k_wnode *n = w->all; n; n = n->all_next) {
-      if (n->dirty || !(n == w->root || n->nlinks || n->nuses > 0)) continue;
-      if (refs_moving(n)) {
-        spread(n);
-        clear_visiting(w);
-        changed = 1;
-      }
-    }
-  }
-  return 0;
 }
 
 /* The address an object reference to t holds after this commit (0: null or deleted target). */

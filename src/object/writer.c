@@ -211,7 +211,11 @@ int h5k_wgroup_load(h5k_writer *w, h5k_wnode *g) {
   load_links_ctx c = {g, 0};
   int rc = h5k_obj_links(&w->file->fc, &oh, H5K_ORDER_NAME, load_link_cb, &c);
   h5k_ohdr_free(&oh);
-  if (rc < 0) return rc;
+  if (rc < 0) { /* none kept: a later attempt starts afresh */
+    for (size_t i = 0; i < g->nlinks_g; i++) h5k_wlink_clear(&g->links[i]);
+    g->nlinks_g = 0;
+    return rc;
+  }
   g->links_loaded = 1;
   return 0;
 }

@@ -178,6 +178,7 @@ struct h5k_writer {
   h5k_wnode **byaddr;             /* nodes loaded from the file, by address: open addressing, */
   size_t byaddr_cap, byaddr_n;    /* rebuilt from `all` when stale (after a commit moved them) */
   int byaddr_stale;
+  int tree_loaded;                /* the whole group tree of the file is in the model */
   h5k_wgheap gheap;               /* current vlen collection (addr UNDEF: none open) */
   h5k_extent sb_ext;              /* where the superblock lives (relative 0, its size) */
   unsigned nthreads;
