@@ -236,6 +236,7 @@ int h5k_group_create(h5k_file *f, const char *path, unsigned flags) {
   if (rc >= 0) rc = h5k_wnode_new(&g, w, WN_GROUP);
   if (rc >= 0) {
     g->track_order = (flags & H5K_TRACK_ORDER) != 0;
+    g->attr_order = g->track_order ? 3u : 0u; /* as h5py's track_order: links and attributes */
     rc = new_hard_link(w, parent, name, g);
   }
   free(scratch);

@@ -446,12 +446,18 @@ static int node_messages(msglist *ml, h5k_writer *w, h5k_wnode *n, const node_pl
     TRY(encode_datatype_msg(b, w, n->type));
   }
   TRY(add_raw(ml, n));
-  if (p->dense_attrs) {
-    h5k_linfo ai = {0, 0, 0, addr_or0(p->attr_heap, measuring), addr_or0(p->attr_name_bt2, measuring), H5K_ADDR_UNDEF};
+  if (p->dense_attrs || (n->attr_order & 1)) {
+    /* attribute info: where dense attributes live, and the creation order state */
+    int track = (n->attr_order & 1) != 0, index = track && (n->attr_order & 2);
+    h5k_linfo ai = {track, index, track ? n->next_attr_corder : 0,
+                    p->dense_attrs ? addr_or0(p->attr_heap, measuring) : H5K_ADDR_UNDEF,
+                    p->dense_attrs ? addr_or0(p->attr_name_bt2, measuring) : H5K_ADDR_UNDEF,
+                    p->dense_attrs && index ? addr_or0(p->attr_corder_bt2, measuring) : H5K_ADDR_UNDEF};
     h5k_wbuf *b = ml_add(ml, H5K_MSG_AINFO, 0);
     if (!b) return h5k_err_nomem();
     TRY(h5k_encode_ainfo(b, &ai, &w->fc));
-  } else if (n->nattrs) {
+  }
+  if (!p->dense_attrs && n->nattrs) {
     h5k_wbuf *v;
     TRY(encode_attr_msgs(&v, w, n));
     int rc = 0;
@@ -461,6 +467,7 @@ static int node_messages(msglist *ml, h5k_writer *w, h5k_wnode *n, const node_pl
       else {
         *b = v[i]; /* ownership moves */
         wbuf_init(&v[i]);
+        ml->m[ml->n - 1].corder = (unsigned)n->attrs[i].corder; /* in the message prefix when tracked */
       }
     }
     free_bufs(v, n->nattrs);
@@ -479,6 +486,8 @@ static int encode_header(h5k_wbuf *out, h5k_writer *w, h5k_wnode *n, const node_
     if (p->oh_version == 2) {
       h5k_oh_opts o;
       memset(&o, 0, sizeof o);
+      o.track_corder = (n->attr_order & 1) != 0;
+      o.index_corder = o.track_corder && (n->attr_order & 2);
       rc = h5k_oh_encode_v2(out, &w->fc, &o, rcount, ml.m, ml.n, 0);
     } else {
       rc = h5k_oh_encode(out, &w->fc, 1, rcount, ml.m, ml.n, 0);
@@ -555,11 +564,13 @@ static int build_dense_attrs(h5k_wbuf *side, h5k_writer *w, h5k_wnode *n, uint64
     r[i].msg = v[i].p;
     r[i].len = v[i].len;
     r[i].name = n->attrs[i].name;
-    r[i].corder = 65535; /* creation order not tracked: libhdf5 stores this value */
+    /* untracked creation order: libhdf5 stores 65535 */
+    r[i].corder = (n->attr_order & 1) ? n->attrs[i].corder : 65535;
     r[i].flags = 0;
   }
   if (rc >= 0)
-    rc = h5k_dense_build(side, base, &w->fc, 1, 0, r, n->nattrs, &p->attr_heap, &p->attr_name_bt2, &p->attr_corder_bt2);
+    rc = h5k_dense_build(side, base, &w->fc, 1, (n->attr_order & 3) == 3, r, n->nattrs, &p->attr_heap,
+                         &p->attr_name_bt2, &p->attr_corder_bt2);
   free(r);
   free_bufs(v, n->nattrs);
   return rc;
@@ -662,7 +673,7 @@ int h5k_writer_commit(h5k_writer *w) {
     p->attr_heap = p->attr_name_bt2 = p->attr_corder_bt2 = H5K_ADDR_UNDEF;
     p->dense_links = n->kind == WN_GROUP && !group_uses_symtab(w, n) && n->nlinks_g > 8;
     rc = attrs_dense(&p->dense_attrs, w, n);
-    p->oh_version = is_latest(w) || p->dense_attrs ? 2 : 1;
+    p->oh_version = is_latest(w) || p->dense_attrs || (n->attr_order & 1) ? 2 : 1;
     if (rc >= 0) rc = build_side(&side, w, n, 0, p, 1);
     if (rc >= 0 && side.len) {
       p->side_len = side.len;

@@ -360,6 +360,15 @@ static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr) {
   n->dirty = 0;
   n->nlinks = oh.refcount;
   n->links_loaded = kind != WN_GROUP;
+  if (oh.version == 2) n->attr_order = (oh.flags >> 2) & 3u;
+  {
+    const h5k_msg *am = h5k_ohdr_find(&oh, H5K_MSG_AINFO, NULL);
+    h5k_linfo ai;
+    if (am && h5k_decode_ainfo(&ai, am->data, am->size, &w->file->fc) >= 0) {
+      n->attr_order |= (ai.track_corder ? 1u : 0u) | (ai.index_corder ? 2u : 0u);
+      if (ai.track_corder && ai.max_corder > n->next_attr_corder) n->next_attr_corder = ai.max_corder;
+    }
+  }
   if (kind == WN_GROUP) {
     n->track_order = h5k_obj_tracks_order(&oh);
     const h5k_msg *sm = h5k_ohdr_find(&oh, H5K_MSG_STAB, NULL);

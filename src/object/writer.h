@@ -142,7 +142,9 @@ struct h5k_wnode {
   /* group */
   h5k_wlink *links;               /* sorted by name (byte-wise) */
   size_t nlinks_g, caplinks;
-  int track_order;
+  int track_order;               /* groups: link creation order tracked and indexed */
+  unsigned attr_order;           /* attribute creation order: bit 0 tracked, bit 1 indexed (v2 header
+                                    flags bits 2-3, Attribute Info message flags) */
   int64_t next_corder;
   int links_loaded;
   /* dataset */
