@@ -23,6 +23,7 @@ typedef struct attr_item {
   size_t size;
   int shared;          /* the bytes are a shared-message pointer */
   int64_t corder;
+  size_t seq;          /* position in the header (compact) or in the name index (dense) */
   h5k_attr_msg am;     /* the message split into its parts (borrows from data or unshared) */
   uint8_t *unshared;   /* owned: the real message when `data` was a shared pointer */
 } attr_item;
@@ -157,9 +158,12 @@ static int collect(attr_list *l, const h5k_fctx *f, const h5k_ohdr *oh, h5k_orde
 static int cmp_name(const void *a, const void *b) {
   return strcmp(((const attr_item *)a)->am.name, ((const attr_item *)b)->am.name);
 }
+/* Creation order; equal indexes (some writers leave them all 0) keep the header's order, as
+ * libhdf5 shows them. */
 static int cmp_corder(const void *a, const void *b) {
-  int64_t x = ((const attr_item *)a)->corder, y = ((const attr_item *)b)->corder;
-  return x < y ? -1 : x > y;
+  const attr_item *p = a, *q = b;
+  if (p->corder != q->corder) return p->corder < q->corder ? -1 : 1;
+  return p->seq < q->seq ? -1 : p->seq > q->seq;
 }
 
 /* Decode one attribute fully and hand it to the callback. */
@@ -225,6 +229,7 @@ int h5k_obj_attrs(const h5k_fctx *f, const h5k_ohdr *oh, h5k_order order, h5k_at
     rc = split(&l.v[i].am, &l.v[i].unshared, f, &l.v[i]);
     if (rc < 0) goto done;
   }
+  for (size_t i = 0; i < l.n; i++) l.v[i].seq = i;
   if (l.n < 2) {
     /* nothing to sort */
   } else if (order == H5K_ORDER_CREATION) {

@@ -384,7 +384,9 @@ static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr) {
   }
   if (rc >= 0) {
     attr_load al = {n, 0, w};
-    rc = h5k_obj_attrs(&w->file->fc, &oh, H5K_ORDER_NAME, attr_load_cb, &al);
+    /* in creation order when it is tracked: the order the rewritten header keeps */
+    rc = h5k_obj_attrs(&w->file->fc, &oh, (n->attr_order & 1) ? H5K_ORDER_CREATION : H5K_ORDER_NAME, attr_load_cb,
+                       &al);
   }
   if (rc >= 0) rc = h5k_wnode_symbolize_refs(w, n);
   if (rc >= 0) {
