@@ -52,6 +52,8 @@ typedef struct h5k_fill {
   int defined;                 /* value stored */
   uint8_t *value;              /* owned, size bytes (file representation) */
   size_t size;
+  int undefined;               /* no fill value at all, not even the default (v1/v2 "defined"
+                                  byte 0, v3 flag bit 4); else without a value: the default */
 } h5k_fill;
 /* type: H5K_MSG_FILLVALUE_OLD or H5K_MSG_FILLVALUE. */
 int h5k_decode_fill(h5k_fill *out, unsigned type, const uint8_t *p, size_t len);

@@ -381,6 +381,7 @@ int h5k_decode_fill(h5k_fill *out, unsigned type, const uint8_t *p, size_t len) 
         return corrupt("fill value message: bad allocation time %u, fill time %u or defined flag %u", fv.alloc_time,
                        fv.fill_time, defined);
       rc = 0;
+      fv.undefined = defined == 0;
       /* v1 always stores the size (spec IV.A.2.f); v2 only when a value is defined. */
       if (fv.version == 1 ? cur_left(&c) >= 4 : defined != 0) rc = fill_value(&fv, &c);
     } else if (fv.version == 3) {
@@ -391,6 +392,7 @@ int h5k_decode_fill(h5k_fill *out, unsigned type, const uint8_t *p, size_t len) 
       fv.alloc_time = flags & 3;
       fv.fill_time = (flags >> 2) & 3;
       if (fv.fill_time > 2) return corrupt("fill value message: fill time %u", fv.fill_time);
+      fv.undefined = (flags & 0x10) != 0;
       rc = (flags & 0x20) ? fill_value(&fv, &c) : 0;
     } else {
       return fv.version == 0 ? corrupt("fill value message: invalid version 0")
@@ -613,17 +615,22 @@ int h5k_encode_fill(h5k_wbuf *w, const h5k_fill *fv, unsigned version) {
                    fv->alloc_time, fv->fill_time);
   wr_u8(w, version);
   /* No value (size 0) is written as libhdf5's "default" fill value (zeros): v1/v2 with the
-   * defined byte 1 and size 0, v3 with neither the undefined nor the value-present flag. An
-   * explicitly undefined fill value (v2 defined byte 0, v3 flag bit 4) is not written. */
+   * defined byte 1 and size 0, v3 with neither the undefined nor the value-present flag; an
+   * undefined one (fv->undefined, no value) as v1/v2 defined byte 0 (v1 then size 0), v3 flag
+   * bit 4. */
+  int undef = fv->undefined && fv->size == 0;
   if (version < 3) {
     wr_u8(w, fv->alloc_time);
     wr_u8(w, fv->fill_time);
-    wr_u8(w, 1);
-    wr_le32(w, fv->size);
-    wr_bytes(w, fv->value, fv->size);
+    wr_u8(w, undef ? 0 : 1);
+    if (!undef || version == 1) {
+      wr_le32(w, fv->size);
+      wr_bytes(w, fv->value, fv->size);
+    }
   } else {
     unsigned flags = fv->alloc_time | fv->fill_time << 2;
     if (fv->size > 0) flags |= 0x20;
+    else if (undef) flags |= 0x10;
     wr_u8(w, flags);
     if (fv->size > 0) {
       wr_le32(w, fv->size);

@@ -317,8 +317,12 @@ static int load_dataset(h5k_writer *w, h5k_wnode *n, const h5k_ohdr *oh) {
     d->fill = rd.fill;
     memset(&rd.fill, 0, sizeof rd.fill);
   } else {
+    /* no fill value message: libhdf5's defaults for such (old) files — allocation by layout,
+     * fill time "if set", no fill value defined */
     d->fill.version = 2;
-    d->fill.alloc_time = d->layout.cls == H5K_LAYOUT_CHUNKED ? 3 : 2;
+    d->fill.alloc_time = d->layout.cls == H5K_LAYOUT_CHUNKED ? 3 : d->layout.cls == H5K_LAYOUT_COMPACT ? 1 : 2;
+    d->fill.fill_time = 2;
+    d->fill.undefined = 1;
   }
   h5k_dset_close(&rd);
   d->elem_size = (size_t)d->type->size;
