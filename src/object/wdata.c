@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/file_impl.h"
+#include "format/chunk_index_build.h"
 #include "format/encode.h"
 #include "format/global_heap.h"
 #include "object/dataset.h"
@@ -130,6 +131,19 @@ int h5k_wdset_load_chunks(h5k_writer *w, h5k_wnode *n) {
   h5k_chunk_geom g;
   h5k_wdset_geom(&g, d);
   if (addr_defined(d->layout.addr)) TRY(h5k_chunk_index_iterate(&w->file->fc, &g, load_chunk_cb, d));
+  if (d->layout.index == H5K_CHUNK_INDEX_IMPLICIT) {
+    /* The implicit index is one block holding every chunk at a computed place: a chunk cannot
+     * be written elsewhere in it, and a shadow-paging commit never writes live data in place.
+     * The dataset gets the index libhdf5 would give it otherwise (a fixed array), whose entries
+     * first point into the old block; chunks rewritten move out, and their slots are freed. */
+    h5k_layout l = d->layout;
+    TRY(h5k_chunk_index_choose(&l, &d->space, d->pline.n > 0));
+    d->layout.index = l.index;
+    d->layout.flags = l.flags;
+    memcpy(d->layout.ia_params, l.ia_params, sizeof l.ia_params);
+    d->layout.addr = H5K_ADDR_UNDEF; /* the new index is built at commit */
+    h5k_wnode_mark_dirty(w, n);
+  }
   d->chunks_loaded = 1;
   return 0;
 }

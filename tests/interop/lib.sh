@@ -72,6 +72,25 @@ compile_driver() {
     { cat "$TMPD/cc.err" >&2; die "cannot compile $1.c"; }
 }
 
+# copy_test_files DIR: writable copies of every file gen_files.py writes (generated beside WORK)
+# and of the shared corpus (../shared/corpus/jhdf, or $CORPUS) in DIR, for tests that change them.
+# Sets CORPUS to the corpus directory, or to "" when there is none.
+copy_test_files() {
+  local gen
+  gen="$(dirname "$WORK")/generated"
+  ensure_generated "$gen"
+  mkdir -p "$1"
+  cp "$gen"/*.h5 "$1"/ || die "gen_files.py wrote no files into $gen"
+  CORPUS=${CORPUS:-$(cd "$HERE/../../../shared/corpus/jhdf" 2>/dev/null && pwd)}
+  if [ -n "$CORPUS" ] && [ -d "$CORPUS" ]; then
+    cp "$CORPUS"/* "$1"/
+  else
+    CORPUS=
+    echo "corpus not found beside the repository: generated files only"
+  fi
+  chmod -R u+w "$1"
+}
+
 pass() { PASSED=$((PASSED + 1)); }
 
 # fail LABEL REASON [DIFF_CMD...]: count a failure and, for the first MAX_DETAILS, say why.

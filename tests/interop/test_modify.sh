@@ -17,14 +17,8 @@ lib_setup "$@" modify
 command -v h5dump >/dev/null 2>&1 || die "h5dump not found (install hdf5-tools: bash scripts/deps.sh)"
 compile_driver modify_driver
 
-gen="$(dirname "$WORK")/generated"
-ensure_generated "$gen"
 D=$TMPD/files
-mkdir -p "$D"
-cp "$gen"/*.h5 "$D"/ || die "gen_files.py wrote no files into $gen"
-CORPUS=${CORPUS:-$(cd "$HERE/../../../shared/corpus/jhdf" 2>/dev/null && pwd)}
-[ -n "$CORPUS" ] && [ -d "$CORPUS" ] && cp "$CORPUS"/* "$D"/
-chmod -R u+w "$D"
+copy_test_files "$D"
 SLOW=" isssue-523.hdf5 tiny_huge_1d_over_maxint.hdf5 "
 skipped=0
 refused=0

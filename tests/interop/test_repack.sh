@@ -47,18 +47,8 @@ expected_reason() { # LABEL -> reason on stdout, status 0 if listed
 }
 
 # ---- the files -------------------------------------------------------------------------------------
-gen="$(dirname "$WORK")/generated"
-ensure_generated "$gen"
 D=$TMPD/files
-mkdir -p "$D"
-cp "$gen"/*.h5 "$D"/ || die "gen_files.py wrote no files into $gen"
-CORPUS=${CORPUS:-$(cd "$HERE/../../../shared/corpus/jhdf" 2>/dev/null && pwd)}
-if [ -n "$CORPUS" ] && [ -d "$CORPUS" ]; then
-  cp "$CORPUS"/* "$D"/
-else
-  echo "corpus not found beside the repository: repacking generated files only"
-fi
-chmod -R u+w "$D"
+copy_test_files "$D"
 # Header-only comparison (plus h5py's values) for files whose full h5dump takes minutes.
 HEADER_ONLY=" isssue-523.hdf5 tiny_huge_1d_over_maxint.hdf5 "
 SKIP_UNLESS_HUGE=" tiny_huge_1d_over_maxint.hdf5 "
