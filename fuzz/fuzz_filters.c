@@ -15,7 +15,15 @@
  *
  * The expected size is capped at MAX_OUT (1 MiB): a filter whose stored header claims more must
  * refuse or stay within the cap, and the fuzzer's rss limit catches one that allocates what a
- * hostile header asks. The result must be exactly the expected size. */
+ * hostile header asks. The result must be exactly the expected size.
+ *
+ * Optional restriction for a campaign on chosen codecs: the environment variable
+ * FUZZ_FILTER_IDS, a comma-separated list of filter ids (e.g. "32001,4" for Blosc and szip), read
+ * once at the first input, replaces the built-in list the filter byte indexes (modulo its length).
+ * Ids that are not numbers are ignored; an empty or absent list keeps the built-in one, so a
+ * corpus replays identically without it. */
+#include <stdlib.h>
+
 #include "filter/filter.h"
 #include "fuzz_util.h"
 
@@ -28,6 +36,31 @@ static const unsigned ids[] = {
 };
 #define NIDS (sizeof ids / sizeof ids[0])
 
+/* The list in use: ids[] or the FUZZ_FILTER_IDS subset (harness state; libFuzzer and replay run
+ * one input at a time). */
+static const unsigned *use_ids = ids;
+static size_t use_nids = NIDS;
+
+static void pick_ids(void) {
+  static int done;
+  static unsigned env_ids[16];
+  const char *s = getenv("FUZZ_FILTER_IDS");
+  size_t n = 0;
+  if (done) return;
+  done = 1;
+  while (s && *s && n < sizeof env_ids / sizeof env_ids[0]) {
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (end != s && v <= 65535) env_ids[n++] = (unsigned)v;
+    s = (end != s) ? end : s + 1;
+    while (*s == ',' || *s == ' ') s++;
+  }
+  if (n) {
+    use_ids = env_ids;
+    use_nids = n;
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   h5k_filter_desc fd[3];
   uint32_t cd[3][24];
@@ -36,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   unsigned esize;
   uint32_t mask;
   uint8_t *out = NULL;
+  pick_ids();
   if (size < 6) return 0;
   nf = data[0] % 4 % 3 + 1;
   mask = data[0] >> 2;
@@ -45,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < nf; i++) {
     size_t ncd;
     if (size - pos < 3) return 0;
-    fd[i].id = ids[data[pos] % NIDS];
+    fd[i].id = use_ids[data[pos] % use_nids];
     fd[i].flags = data[pos + 1] & 1;
     ncd = data[pos + 2] % 25;
     pos += 3;

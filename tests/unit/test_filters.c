@@ -404,6 +404,8 @@ static void check_transposes(void) {
   }
 }
 
+static void check_codec_regressions(void);
+
 int main(void) {
   char dir[] = "/tmp/h5kit_filters_XXXXXX", *script;
   tcase *cases = NULL;
@@ -412,6 +414,7 @@ int main(void) {
   int flips = getenv("H5KIT_TEST_FLIPS") ? atoi(getenv("H5KIT_TEST_FLIPS")) : 24;
 
   check_transposes();
+  check_codec_regressions();
 
   if (!have_h5py()) {
     printf("test_filters: h5py not available under /usr/bin/python3: real-chunk tests skipped\n");
@@ -439,4 +442,94 @@ int main(void) {
   free(cases);
   remove_dir(dir);
   return test_finish("test_filters");
+}
+
+/* 5. Regressions of the Blosc/szip fuzz campaign (docs/fuzzing.md, "Codec campaign"). Chunks
+ * are made with h5kit's encoder (libaec's SZ_BufftoBuffCompress, as libhdf5 does), so these
+ * run without h5py. */
+static int szip_one(const uint32_t cd[4], const uint8_t *in, size_t in_len, size_t expect, uint8_t **out) {
+  h5k_filter_desc fd = {H5K_FILTER_SZIP, 0, NULL, 4, cd};
+  size_t out_len = 0;
+  int rc;
+  *out = NULL;
+  rc = h5k_pipeline_decode(out, &out_len, NULL, &fd, 1, 0, in, in_len, expect, 8);
+  if (rc == 0) CHECK_EQ_U(out_len, expect);
+  return rc;
+}
+
+static void check_codec_regressions(void) {
+  /* cd: options (NN, or EC, with K13, raw, LSB as libhdf5 stores them), block, bits, scanline */
+  static const uint32_t sets[][4] = {
+    {169, 16, 16, 333}, /* scanline not a multiple of the block: libaec pads each line */
+    {169, 8, 64, 40},   /* 64-bit pixels: coded as 8 byte planes */
+    {141, 32, 32, 300}, /* both */
+    {141, 8, 8, 1000},  /* neither: decoded straight into the output */
+  };
+  for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+    const uint32_t *cd = sets[k];
+    size_t esize = cd[2] > 8 ? cd[2] / 8 : 1, n = 2000, len = n * esize, clen = 0;
+    uint8_t *data = malloc(len), *enc = NULL, *out = NULL;
+    uint32_t mask = 0;
+    h5k_filter_desc fd = {H5K_FILTER_SZIP, 0, NULL, 4, cd};
+    int rc;
+    for (size_t i = 0; i < len; i++) data[i] = (uint8_t)((i / esize) * 7 / 5 + (i % esize == 0 ? i % 3 : 0));
+    rc = h5k_pipeline_encode(&enc, &clen, &mask, NULL, &fd, 1, data, len, esize);
+    CHECK_EQ_U(rc, 0);
+    if (rc != 0 || mask != 0 || clen < 12) {
+      CHECK(!"szip encode");
+      free(data);
+      free(enc);
+      continue;
+    }
+    /* the valid chunk still decodes to the data */
+    rc = szip_one(cd, enc, clen, len, &out);
+    CHECK_EQ_U(rc, 0);
+    if (rc == 0) CHECK(memcmp(out, data, len) == 0);
+    free(out);
+    /* stream cut short behind an intact size header: libaec's padding path reported the full
+     * size and returned its buffer's uninitialised rest; now an error */
+    rc = szip_one(cd, enc, 4 + (clen - 4) / 3, len, &out);
+    CHECK_EQ_U(rc, H5K_ECORRUPT);
+    free(out);
+    /* an odd block: libaec 1.0.6 writes past its reference-sample buffer */
+    {
+      uint32_t odd[4] = {cd[0], cd[1] + 1, cd[2], cd[3]};
+      rc = szip_one(odd, enc, clen, len, &out);
+      CHECK_EQ_U(rc, H5K_ECORRUPT);
+      CHECK(strstr(h5k_error_last(), "szip") != NULL);
+      free(out);
+    }
+    /* 64-bit pixels and a size that is no whole number of them */
+    if (cd[2] == 64) {
+      uint8_t *bad = malloc(clen);
+      memcpy(bad, enc, clen);
+      put_le(bad, len - 4, 4); /* the chunk's size header */
+      rc = szip_one(cd, bad, clen, len - 4, &out);
+      CHECK_EQ_U(rc, H5K_ECORRUPT);
+      free(out);
+      free(bad);
+    }
+    free(enc);
+    free(data);
+  }
+  /* fuzz reproducer regress-szip-odd-block-overflow: block 17, 64-bit pixels, scanline 64 */
+  {
+    static const uint8_t chunk[] = {
+      0x00, 0x02, 0x00, 0x00, 0x60, 0x33, 0x52, 0x72, 0xa8, 0x69, 0x58, 0xc8, 0x44, 0x03, 0x2d, 0x1a,
+      0x68, 0x8a, 0x9a, 0xa5, 0x5c, 0x15, 0x43, 0x29, 0x54, 0xb1, 0x50, 0x4d, 0x93, 0x2c, 0x88, 0xaa,
+      0x3b, 0xd9, 0x30, 0x99, 0x47, 0x16, 0x8c, 0x85, 0x05, 0x00, 0x00, 0x40, 0x00, 0x20, 0x00, 0x10,
+      0x00, 0x08, 0x00, 0x04, 0x00, 0x02, 0x00, 0x01};
+    static const uint32_t cd[4] = {169, 17, 64, 64};
+    uint8_t *out = NULL;
+    CHECK_EQ_U(szip_one(cd, chunk, sizeof chunk, 512, &out), H5K_ECORRUPT);
+    free(out);
+  }
+  /* fuzz reproducer regress-szip-uninit-padded-scanline: 512 bytes claimed, a 2-byte stream */
+  {
+    static const uint8_t chunk[] = {0x00, 0x02, 0x00, 0x00, 0x00, 0xec};
+    static const uint32_t cd[4] = {169, 24, 64, 64};
+    uint8_t *out = NULL;
+    CHECK_EQ_U(szip_one(cd, chunk, sizeof chunk, 512, &out), H5K_ECORRUPT);
+    free(out);
+  }
 }
