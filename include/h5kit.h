@@ -171,6 +171,12 @@ H5K_API void h5k_datatype_free(h5k_datatype *t);
  * variable-length type, at any depth), else 0 (also for NULL): e.g. H5K_CLASS_VLEN tells
  * whether values refer to the global heap. */
 H5K_API int h5k_datatype_contains(const h5k_datatype *t, h5k_type_class cls);
+/* Byte offsets of the object references at fixed places in one element of t (t itself, compound
+ * members, array elements, at any depth), in *offsets (malloc'd, caller frees; may be NULL when
+ * *n is 0). Returns 1 when every reference in t is such an object reference, 0 when some are not
+ * (region references, references inside variable-length data; *offsets is then freed and NULL),
+ * or a negative H5K_E* code. */
+H5K_API int h5k_datatype_ref_offsets(size_t **offsets, size_t *n, const h5k_datatype *t);
 
 /* ---- dataspaces -------------------------------------------------------------------------------- */
 typedef enum h5k_space_kind { H5K_SPACE_SCALAR = 0, H5K_SPACE_SIMPLE = 1, H5K_SPACE_NULL = 2 } h5k_space_kind;
@@ -582,7 +588,12 @@ H5K_API int h5k_write_chunk(h5k_file *f, const char *path, const uint64_t *offse
 H5K_API int h5k_resize(h5k_file *f, const char *path, const uint64_t *dims);
 
 /* Create or overwrite attribute `name` of the object at obj_path with `space`'s elements of file
- * type `type`, taken from buf in mem_type (NULL: same as type; conventions as h5k_write). */
+ * type `type`, taken from buf in mem_type (NULL: same as type; conventions as h5k_write).
+ * Object references inside values, as dimension scales use them: a compound or array type with
+ * object reference members (REFERENCE_LIST) is given in the file representation (mem_type
+ * NULL) with a char* path in the 8 bytes of each reference; a variable-length sequence of
+ * object references (DIMENSION_LIST) as h5k_vlen elements whose p points at len char* paths.
+ * NULL paths are null references. They follow their targets when those move. */
 H5K_API int h5k_attr_write(h5k_file *f, const char *obj_path, const char *name, const h5k_datatype *type,
                            const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf, size_t bufsize);
 /* The same, with the committed datatype at type_path as the attribute's type (the attribute

@@ -107,6 +107,12 @@ static obj_entry *find_in(ftable *t, h5k_addr addr)
 
 static obj_entry *find_obj(dumper *d, h5k_addr addr) { return find_in(d->tab, addr); }
 
+static const char *obj_path(void *ud, h5k_addr addr)
+{
+  obj_entry *e = find_obj(ud, addr);
+  return e ? e->path : "";
+}
+
 static int add_entry(ftable *t, h5k_addr addr, h5k_obj_type type, const char *path, int recorded)
 {
   obj_entry *e;
@@ -586,6 +592,8 @@ static void data_begin(dumper *d, data_state *ds, int indent, const h5k_dataspac
   memset(&ds->v, 0, sizeof ds->v);
   ds->v.f = d->f;
   ds->v.indent = indent + 1;
+  ds->v.path_of = obj_path;
+  ds->v.path_ud = d;
 }
 
 /* Print elements [first, first+n) held in buf (type size bytes each). */

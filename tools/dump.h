@@ -36,10 +36,15 @@ typedef struct dump_vctx {
   h5k_file *f;
   int indent;
   int arr_next;  /* a nested array value just ended: the next array item starts a new line */
+  /* The path h5dump prints for the object at addr ("" when it has none); NULL: no paths. */
+  const char *(*path_of)(void *ud, h5k_addr addr);
+  void *path_ud;
 } dump_vctx;
 
 /* Append the rendering of one value of type `t` stored at p (t->size bytes, file
- * representation). Object and region references are not handled here (dump.c does). */
+ * representation). Object references inside compound, array and variable-length values are
+ * rendered as h5dump does, `KIND ADDR "PATH"`; top-level object references (followed by the
+ * referenced dataset's values) and region references are dump.c's. */
 void dump_value(dstr *out, dump_vctx *v, const h5k_datatype *t, const uint8_t *p);
 
 /* Enum member name escaping as h5dump does it for values. */

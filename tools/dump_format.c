@@ -300,6 +300,28 @@ static void put_vlen_seq(dstr *out, dump_vctx *v, const h5k_datatype *t, const u
   ds_putc(out, ')');
 }
 
+/* An object reference inside a value: NULL, or the object's kind, address and path. */
+static void put_obj_ref(dstr *out, const dump_vctx *v, const uint8_t *p, size_t size)
+{
+  uint64_t addr = 0;
+  int zero = 1;
+  for (size_t k = 0; k < size; k++) {
+    if (p[k]) zero = 0;
+    if (k < 8) addr |= (uint64_t)p[k] << (8 * k);
+  }
+  if (zero) {
+    ds_puts(out, "NULL");
+    return;
+  }
+  h5k_object_info info;
+  const char *kind = "UNKNOWN";
+  if (v->f && h5k_object_get_info(&info, v->f, addr) == 0)
+    kind = info.type == H5K_OBJ_GROUP ? "GROUP" : info.type == H5K_OBJ_DATASET ? "DATASET"
+                                                  : info.type == H5K_OBJ_DATATYPE ? "DATATYPE" : "UNKNOWN";
+  const char *path = v->path_of ? v->path_of(v->path_ud, addr) : NULL;
+  ds_printf(out, "%s %llu \"%s\"", kind, (unsigned long long)addr, path ? path : "");
+}
+
 void dump_value(dstr *out, dump_vctx *v, const h5k_datatype *t, const uint8_t *p)
 {
   size_t size = (size_t)t->size;
@@ -397,9 +419,15 @@ void dump_value(dstr *out, dump_vctx *v, const h5k_datatype *t, const uint8_t *p
     else
       put_vlen_seq(out, v, t, p);
     break;
+  case H5K_CLASS_REFERENCE:
+    if (t->ref_type == H5K_REF_OBJECT && size >= 8) {
+      put_obj_ref(out, v, p, size);
+      break;
+    }
+    put_hex(out, p, size, 0);
+    break;
   case H5K_CLASS_OPAQUE:
   case H5K_CLASS_TIME:
-  case H5K_CLASS_REFERENCE:
   default:
     put_hex(out, p, size, 0);
     break;

@@ -184,13 +184,80 @@ typedef struct {
   const char *only;
 } attr_ud;
 
+static int is_vlen_of_objrefs(const h5k_datatype *t) {
+  return t->cls == H5K_CLASS_VLEN && t->vlen_type == H5K_VLEN_SEQUENCE && t->base && is_objref(t->base) &&
+         t->base->size == 8;
+}
+
+/* The path in OUT of the object at addr in IN (NULL for a null or dangling reference). */
+static const char *ref_path(repack_ctx *c, h5k_addr addr) {
+  return addr && addr != H5K_ADDR_UNDEF ? seen_path(c, addr) : NULL;
+}
+
+/* References at fixed places inside compound/array values (REFERENCE_LIST): the value as stored,
+ * with each reference's 8 bytes replaced by the char* path of its target in OUT. */
+static int write_inline_ref_attr(repack_ctx *c, const char *path, const h5k_attr *a, uint64_t n) {
+  size_t *off = NULL, nf = 0, es = (size_t)a->type->size;
+  int rc = h5k_datatype_ref_offsets(&off, &nf, a->type);
+  if (rc <= 0) return rc < 0 ? rc : H5K_EUNSUPPORTED;
+  uint8_t *buf = malloc(a->data_size ? a->data_size : 1);
+  if (!buf) rc = H5K_ENOMEM;
+  if (rc >= 0 && a->data_size) memcpy(buf, a->data, a->data_size);
+  for (uint64_t e = 0; rc >= 0 && e < n && (e + 1) * es <= a->data_size; e++)
+    for (size_t k = 0; k < nf; k++) {
+      uint8_t *p = buf + e * es + off[k];
+      h5k_addr addr = 0;
+      for (int b = 0; b < 8; b++) addr |= (h5k_addr)p[b] << (8 * b);
+      const char *tp = ref_path(c, addr);
+      memcpy(p, &tp, sizeof tp);
+    }
+  if (rc >= 0) rc = h5k_attr_write(c->out, path, a->name, a->type, a->space, NULL, buf, a->data_size);
+  free(buf);
+  free(off);
+  return rc;
+}
+
+/* A variable-length sequence of references (DIMENSION_LIST): read as h5k_vlen of h5k_addr, each
+ * address replaced in place by its target's path in OUT. */
+static int write_vlen_ref_attr(repack_ctx *c, const char *path, const h5k_attr *a, uint64_t n) {
+  h5k_datatype *mem;
+  int rc = h5k_datatype_native(&mem, a->type);
+  if (rc < 0) return rc;
+  h5k_vlen *v = calloc(n ? (size_t)n : 1, sizeof *v);
+  if (!v) rc = H5K_ENOMEM;
+  if (rc >= 0) rc = h5k_convert(v, mem, a->data, a->type, (size_t)n, c->in);
+  for (uint64_t e = 0; rc >= 0 && e < n; e++) {
+    h5k_addr *addrs = v[e].p;
+    for (size_t k = 0; k < v[e].len; k++) {
+      const char *tp = ref_path(c, addrs[k]);
+      memcpy(&addrs[k], &tp, sizeof tp);
+    }
+  }
+  if (rc >= 0) rc = h5k_attr_write(c->out, path, a->name, a->type, a->space, NULL, v, (size_t)n * sizeof *v);
+  if (v) h5k_reclaim(v, mem, (size_t)n);
+  free(v);
+  h5k_datatype_free(mem);
+  return rc;
+}
+
 static int copy_attr_cb(void *ud, const h5k_attr *a) {
   attr_ud *u = ud;
   repack_ctx *c = u->c;
   uint64_t n = space_count(a->space);
-  if (is_objref(a->type)) {
+  int vlen_refs = is_vlen_of_objrefs(a->type), inline_refs = 0;
+  if (!is_objref(a->type) && !vlen_refs && h5k_datatype_contains(a->type, H5K_CLASS_REFERENCE)) {
+    size_t *off = NULL, nf = 0;
+    int rc = h5k_datatype_ref_offsets(&off, &nf, a->type);
+    free(off);
+    if (rc < 0) return rc;
+    inline_refs = rc == 1;
+  }
+  if (is_objref(a->type) || vlen_refs || inline_refs) {
+    /* written once every object is in OUT (the deferred pass), when all targets have paths */
     if (!u->deferred_pass) return defer(c, u->addr, u->path, a->name);
     if (strcmp(a->name, u->only)) return 0;
+    if (vlen_refs) return write_vlen_ref_attr(c, u->path, a, n);
+    if (inline_refs) return write_inline_ref_attr(c, u->path, a, n);
     const char **paths = refs_to_paths(c, a->type, a->data, (size_t)n);
     if (!paths) return H5K_ENOMEM;
     int rc = h5k_attr_write(c->out, u->path, a->name, a->type, a->space, NULL, paths, (size_t)n * sizeof(char *));

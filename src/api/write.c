@@ -578,6 +578,64 @@ static int attr_write(h5k_file *f, const char *obj_path, const char *name, const
                       h5k_wnode *ctype, const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf,
                       size_t bufsize);
 
+/* An attribute whose values hold object references at fixed places (compound members, array
+ * elements; e.g. dimension scales' REFERENCE_LIST): buf is the file representation with a char*
+ * path (NULL: null reference) in the 8 bytes of each reference; the addresses are filled in at
+ * commit. */
+static int attr_inline_refs(h5k_wattr *a, h5k_writer *w, const void *buf, size_t count) {
+  size_t *f = NULL, nf = 0, es = (size_t)a->type->size;
+  int rc = h5k_datatype_ref_offsets(&f, &nf, a->type);
+  if (rc == 0) return h5k_err(H5K_EUNSUPPORTED, "writing region references, or references inside variable-length data, is not supported");
+  if (rc < 0) return rc;
+  if (sizeof(char *) > 8) rc = h5k_err(H5K_EUNSUPPORTED, "char* paths wider than a reference");
+  size_t total = count * nf;
+  const char **paths = calloc(total ? total : 1, sizeof *paths);
+  a->ref_off = malloc((total ? total : 1) * sizeof *a->ref_off);
+  a->data = malloc(a->data_len ? a->data_len : 1);
+  if (rc >= 0 && (!paths || !a->ref_off || !a->data)) rc = h5k_err_nomem();
+  if (rc >= 0 && a->data_len) memcpy(a->data, buf, a->data_len);
+  for (size_t e = 0; rc >= 0 && e < count; e++)
+    for (size_t k = 0; k < nf; k++) {
+      size_t at = e * es + f[k];
+      memcpy(&paths[e * nf + k], a->data + at, sizeof(char *));
+      memset(a->data + at, 0, 8);
+      a->ref_off[e * nf + k] = at;
+    }
+  if (rc >= 0) rc = h5k_writer_resolve_refs(&a->refs, w, paths, total);
+  a->nref = total;
+  free(paths);
+  free(f);
+  return rc;
+}
+
+/* A variable-length sequence of object references (dimension scales' DIMENSION_LIST): buf holds
+ * count h5k_vlen, each pointing at len char* paths; the references go to the global heap at
+ * commit, with their targets' final addresses. */
+static int attr_vlen_refs(h5k_wattr *a, h5k_writer *w, const void *buf, size_t count) {
+  const h5k_vlen *seq = buf;
+  size_t es = (size_t)a->type->size, total = 0;
+  for (size_t e = 0; e < count; e++) {
+    if (seq[e].len > UINT32_MAX || (seq[e].len && !seq[e].p)) return h5k_err(H5K_EINVAL, "h5k_attr_write: bad sequence %zu", e);
+    total += seq[e].len;
+  }
+  const char **paths = calloc(total ? total : 1, sizeof *paths);
+  a->vref_len = calloc(count ? count : 1, sizeof *a->vref_len);
+  a->data = calloc(1, a->data_len ? a->data_len : 1);
+  int rc = paths && a->vref_len && a->data ? 0 : h5k_err_nomem();
+  size_t at = 0;
+  for (size_t e = 0; rc >= 0 && e < count; e++) {
+    uint32_t len = (uint32_t)seq[e].len;
+    memcpy(paths + at, seq[e].p, len * sizeof *paths);
+    a->vref_len[e] = len;
+    for (int b = 0; b < 4; b++) a->data[e * es + (size_t)b] = (uint8_t)(len >> (8 * b)); /* heap ID at commit */
+    at += len;
+  }
+  if (rc >= 0) rc = h5k_writer_resolve_refs(&a->refs, w, paths, total);
+  a->nref = total;
+  free(paths);
+  return rc;
+}
+
 int h5k_attr_write(h5k_file *f, const char *obj_path, const char *name, const h5k_datatype *type,
                    const h5k_dataspace *space, const h5k_datatype *mem_type, const void *buf, size_t bufsize) {
   TRY(writable(f, "h5k_attr_write"));
@@ -638,12 +696,20 @@ static int attr_write(h5k_file *f, const char *obj_path, const char *name, const
         a.data = calloc(1, a.data_len ? a.data_len : 1);
         if (!a.data) rc = h5k_err_nomem();
       }
+    } else if (h5k_is_vlen_of_refs(type)) {
+      rc = attr_vlen_refs(&a, w, buf, (size_t)count);
+    } else if (h5k_datatype_contains(type, H5K_CLASS_REFERENCE)) {
+      rc = mem_type ? h5k_err(H5K_EINVAL, "h5k_attr_write: a value holding object references is given in the file "
+                                          "representation (mem_type NULL), with a char* path in place of each reference")
+                    : attr_inline_refs(&a, w, buf, (size_t)count);
     } else if (count) {
       rc = h5k_wconvert(&a.data, w, type, mem_type, buf, (size_t)count);
     }
   }
   if (rc < 0) {
     free(a.refs);
+    free(a.ref_off);
+    free(a.vref_len);
     free(a.name);
     h5k_datatype_free(a.type);
     free(a.data);
@@ -659,6 +725,8 @@ static int attr_write(h5k_file *f, const char *obj_path, const char *name, const
       a.corder = n->attrs[i].corder;
       (void)h5k_wattr_drop_type_use(w, n->attrs[i].committed_type);
       free(n->attrs[i].refs);
+      free(n->attrs[i].ref_off);
+      free(n->attrs[i].vref_len);
       free(n->attrs[i].name);
       h5k_datatype_free(n->attrs[i].type);
       free(n->attrs[i].data);
@@ -692,6 +760,8 @@ int h5k_attr_delete(h5k_file *f, const char *obj_path, const char *name) {
       int rc = h5k_wattr_drop_type_use(f->writer, n->attrs[i].committed_type);
       if (rc < 0) return rc;
       free(n->attrs[i].refs);
+      free(n->attrs[i].ref_off);
+      free(n->attrs[i].vref_len);
       free(n->attrs[i].name);
       h5k_datatype_free(n->attrs[i].type);
       free(n->attrs[i].data);

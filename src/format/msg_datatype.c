@@ -360,6 +360,55 @@ int h5k_datatype_contains(const h5k_datatype *t, h5k_type_class cls) {
   return 0;
 }
 
+static int ref_offsets_at(size_t **off, size_t *n, size_t *cap, const h5k_datatype *t, uint64_t base, unsigned depth) {
+  if (!t || !h5k_datatype_contains(t, H5K_CLASS_REFERENCE)) return 1;
+  if (depth > 32) return 0;
+  if (t->cls == H5K_CLASS_REFERENCE) {
+    if (t->ref_type != H5K_REF_OBJECT || t->size != 8 || base > SIZE_MAX) return 0;
+    if (*n == *cap) {
+      size_t nc = *cap ? 2 * *cap : 8;
+      size_t *q = realloc(*off, nc * sizeof *q);
+      if (!q) return h5k_err_nomem();
+      *off = q;
+      *cap = nc;
+    }
+    (*off)[(*n)++] = (size_t)base;
+    return 1;
+  }
+  if (t->cls == H5K_CLASS_COMPOUND) {
+    for (size_t i = 0; i < t->nmembers; i++) {
+      int rc = ref_offsets_at(off, n, cap, t->members[i].type, base + t->members[i].offset, depth + 1);
+      if (rc <= 0) return rc;
+    }
+    return 1;
+  }
+  if (t->cls == H5K_CLASS_ARRAY && t->base) {
+    uint64_t cnt = 1;
+    for (unsigned i = 0; i < t->rank && cnt <= 4096; i++) cnt *= t->dims[i];
+    if (cnt > 4096) return 0;
+    for (uint64_t k = 0; k < cnt; k++) {
+      int rc = ref_offsets_at(off, n, cap, t->base, base + k * t->base->size, depth + 1);
+      if (rc <= 0) return rc;
+    }
+    return 1;
+  }
+  return 0; /* inside variable-length data (or an enum of references, which HDF5 does not have) */
+}
+
+int h5k_datatype_ref_offsets(size_t **offsets, size_t *n, const h5k_datatype *t) {
+  size_t cap = 0;
+  if (!offsets || !n) return h5k_err(H5K_EINVAL, "h5k_datatype_ref_offsets: NULL argument");
+  *offsets = NULL;
+  *n = 0;
+  int rc = ref_offsets_at(offsets, n, &cap, t, 0, 0);
+  if (rc != 1) {
+    free(*offsets);
+    *offsets = NULL;
+    *n = 0;
+  }
+  return rc;
+}
+
 int h5k_datatype_copy(h5k_datatype **out, const h5k_datatype *t) {
   h5k_datatype *n;
   int rc = 0;

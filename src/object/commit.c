@@ -14,6 +14,7 @@
  *  4. pass 2 encodes them with the final addresses and writes them;
  *  5. sync; superblock; sync. Only now is the new state the file's state;
  *  6. what the old state used and the new one does not joins the free list. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,9 +73,11 @@ static int any_dirty(h5k_wnode *const *v, uint64_t n) {
   return 0;
 }
 
+static uint64_t attr_nrefs(const h5k_wattr *a) { return a->ref_off || a->vref_len ? a->nref : a->data_len / 8; }
+
 static int refs_moving(const h5k_wnode *n) {
   for (size_t i = 0; i < n->nattrs; i++) {
-    if (n->attrs[i].refs && any_dirty(n->attrs[i].refs, n->attrs[i].data_len / 8)) return 1;
+    if (n->attrs[i].refs && any_dirty(n->attrs[i].refs, attr_nrefs(&n->attrs[i]))) return 1;
     if (n->attrs[i].committed_type && n->attrs[i].committed_type->dirty) return 1;
   }
   return n->ds && n->ds->refs && any_dirty(n->ds->refs, n->ds->nrefs);
@@ -133,12 +136,44 @@ static uint64_t final_addr(const h5k_writer *w, const h5k_wnode *t) {
   return next_addr(t);
 }
 
-static void fill_refs(uint8_t *dst, const h5k_writer *w, h5k_wnode *const *refs, uint64_t n) {
+/* The final addresses of refs[0..n) into dst, at off[i] (NULL: at 8 * i). */
+static void fill_refs_at(uint8_t *dst, const h5k_writer *w, h5k_wnode *const *refs, const size_t *off, uint64_t n) {
   for (uint64_t i = 0; i < n; i++) {
     uint64_t a = final_addr(w, refs[i]);
     if (a == H5K_ADDR_UNDEF) a = 0;
-    for (int b = 0; b < 8; b++) dst[i * 8 + b] = (uint8_t)(a >> (8 * b));
+    for (int b = 0; b < 8; b++) dst[(off ? off[i] : i * 8) + b] = (uint8_t)(a >> (8 * b));
   }
+}
+
+static void fill_refs(uint8_t *dst, const h5k_writer *w, h5k_wnode *const *refs, uint64_t n) {
+  fill_refs_at(dst, w, refs, NULL, n);
+}
+
+static int write_vlen_refs(h5k_writer *w, h5k_wnode *n) {
+  for (size_t i = 0; i < n->nattrs; i++) {
+    h5k_wattr *a = &n->attrs[i];
+    if (!a->refs || !a->vref_len) continue;
+    size_t es = (size_t)a->type->size, nel = es ? a->data_len / es : 0, at = 0;
+    for (size_t e = 0; e < nel; e++) {
+      uint32_t len = a->vref_len[e];
+      uint8_t *elem = a->data + e * es;
+      if (!len) continue; /* stays empty */
+      uint8_t *buf = malloc((size_t)len * 8);
+      if (!buf) return h5k_err_nomem();
+      fill_refs(buf, w, a->refs + at, len);
+      uint64_t coll;
+      uint32_t index;
+      int rc = h5k_wgheap_put(w, buf, (size_t)len * 8, &coll, &index);
+      free(buf);
+      TRY(rc);
+      /* element: length (4), collection address (offset size), object index (4) */
+      for (int b = 0; b < 4; b++) elem[b] = (uint8_t)(len >> (8 * b));
+      for (unsigned b = 0; b < w->fc.so; b++) elem[4 + b] = (uint8_t)(coll >> (8 * b));
+      for (int b = 0; b < 4; b++) elem[4 + w->fc.so + b] = (uint8_t)(index >> (8 * b));
+      at += len;
+    }
+  }
+  return 0;
 }
 
 /* ---- message building ------------------------------------------------------------------------ */
@@ -207,7 +242,7 @@ static int encode_attr_msgs(h5k_wbuf **out, h5k_writer *w, h5k_wnode *n) {
     wbuf_init(&tb);
     wbuf_init(&sb);
     wbuf_init(&v[i]);
-    if (a->refs) fill_refs(a->data, w, a->refs, a->data_len / 8);
+    if (a->refs && !a->vref_len) fill_refs_at(a->data, w, a->refs, a->ref_off, attr_nrefs(a));
     unsigned flags = 0, version = is_latest(w) ? 3 : 1;
     if (a->committed_type) {
       rc = put_shared_type(&tb, w, a->committed_type, 0);
@@ -700,6 +735,10 @@ int h5k_writer_commit(h5k_writer *w) {
     n->new_stab_heap = tmp.stab_heap;
     wbuf_free(&side);
   }
+  /* sequences of references (DIMENSION_LIST): their targets' final addresses are known now; new
+   * global heap objects hold them, and the attribute values (same size) point there */
+  for (size_t i = 0; i < nd && rc >= 0; i++) rc = write_vlen_refs(w, dn[i]);
+  if (rc >= 0) rc = h5k_wgheap_flush(w);
   /* pass 2: encode and write */
   for (size_t i = 0; i < nd && rc >= 0; i++) {
     h5k_wnode *n = dn[i];

@@ -1,9 +1,11 @@
 /* The writer's model: nodes, paths, links and loading untouched objects from the committed file.
  * See writer.h for the design; commit.c serializes the model, wdata.c writes dataset storage. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/file_impl.h"
+#include "format/global_heap.h"
 #include "format/messages.h"
 #include "object/object.h"
 #include "object/dataset.h"
@@ -83,6 +85,8 @@ void h5k_wlink_clear(h5k_wlink *l) {
 
 static void wattr_clear(h5k_wattr *a) {
   free(a->refs);
+  free(a->ref_off);
+  free(a->vref_len);
   free(a->name);
   h5k_datatype_free(a->type);
   free(a->data);
@@ -222,11 +226,23 @@ int h5k_wgroup_load(h5k_writer *w, h5k_wnode *g) {
 
 static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
 
-/* References the writer does not follow: any inside a compound/array/vlen; at the top level
- * (top = 1: an attribute's own type) only region references. */
+/* A variable-length sequence of object references (each element's references in one global
+ * heap object): the form of dimension scales' DIMENSION_LIST. */
+int h5k_is_vlen_of_refs(const h5k_datatype *t) {
+  return t && t->cls == H5K_CLASS_VLEN && t->vlen_type == H5K_VLEN_SEQUENCE && h5k_is_objref(t->base) &&
+         t->base->size == 8;
+}
+
+/* Whether t holds references the writer does not follow. Datasets (top = 0): any reference;
+ * attributes (top = 1): all but object references at fixed places (h5k_datatype_ref_offsets) and
+ * sequences of them (is_vlen_of_refs). */
 static int type_has_ref(const h5k_datatype *t, int top) {
-  if (top && t && t->cls == H5K_CLASS_REFERENCE) return t->ref_type != H5K_REF_OBJECT;
-  return h5k_datatype_contains(t, H5K_CLASS_REFERENCE);
+  if (!top) return h5k_datatype_contains(t, H5K_CLASS_REFERENCE);
+  if (h5k_is_vlen_of_refs(t)) return 0;
+  size_t *off = NULL, n = 0;
+  int rc = h5k_datatype_ref_offsets(&off, &n, t);
+  free(off);
+  return rc != 1;
 }
 
 /* Attributes of a loaded object: kept in the model so the header can be rebuilt. */
@@ -709,23 +725,106 @@ int h5k_writer_resolve_refs(h5k_wnode ***out, h5k_writer *w, const char *const *
   return 0;
 }
 
-/* Loaded attributes of object reference type: addresses become nodes, so that the references follow
- * their targets when those move. */
+/* A sequence-of-references attribute: every element's references read from the global heap. */
+static int symbolize_vlen_refs(h5k_writer *w, h5k_wattr *a) {
+  size_t es = (size_t)a->type->size, nel = es ? a->data_len / es : 0, total = 0, cap = 0;
+  h5k_wnode **v = NULL;
+  uint32_t *lens = calloc(nel ? nel : 1, sizeof *lens);
+  int rc = lens ? 0 : h5k_err_nomem();
+  for (size_t e = 0; e < nel && rc >= 0; e++) {
+    uint32_t len, index;
+    uint64_t coll;
+    uint8_t *obj = NULL;
+    size_t olen = 0;
+    rc = h5k_vlen_parse(&len, &coll, &index, a->data + e * es, es, &w->file->fc);
+    if (rc >= 0 && len) rc = h5k_gheap_get(&obj, &olen, &w->file->fc, coll, index);
+    if (rc >= 0 && len && olen < (size_t)len * 8) rc = corrupt("attribute \"%s\": %u references in a %zu-byte heap object", a->name, len, olen);
+    if (rc >= 0 && total + len > cap) {
+      size_t nc = cap ? cap : 8;
+      while (nc < total + len) nc *= 2;
+      h5k_wnode **q = realloc(v, nc * sizeof *q);
+      if (!q) rc = h5k_err_nomem();
+      else {
+        v = q;
+        cap = nc;
+      }
+    }
+    for (uint32_t k = 0; rc >= 0 && k < len; k++) {
+      uint64_t addr = 0;
+      for (int b = 0; b < 8; b++) addr |= (uint64_t)obj[k * 8 + b] << (8 * b);
+      v[total + k] = NULL;
+      if (addr && addr != H5K_ADDR_UNDEF && load_node(&v[total + k], w, addr) < 0) v[total + k] = NULL;
+    }
+    free(obj);
+    if (rc >= 0) {
+      lens[e] = len;
+      total += len;
+    }
+  }
+  if (rc < 0) { /* unreadable: left as it is, not followed */
+    free(v);
+    free(lens);
+    w->keep_original = 1;
+    h5k_err_clear();
+    return 0;
+  }
+  h5k_err_clear(); /* dangling references stay null */
+  a->refs = v ? v : calloc(1, sizeof *v);
+  a->vref_len = lens;
+  a->nref = total;
+  return a->refs ? 0 : h5k_err_nomem();
+}
+
+/* Loaded attributes holding object references: addresses become nodes, so that the references
+ * follow their targets when those move. */
 int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n);
 int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n) {
   for (size_t i = 0; i < n->nattrs; i++) {
     h5k_wattr *a = &n->attrs[i];
-    if (!h5k_is_objref(a->type) || a->refs || a->type->size != 8) continue;
-    size_t cnt = a->data_len / 8;
+    if (a->refs || !a->type || !h5k_datatype_contains(a->type, H5K_CLASS_REFERENCE)) continue;
+    size_t cnt, *off = NULL;
+    if (h5k_is_vlen_of_refs(a->type)) {
+      TRY(symbolize_vlen_refs(w, a));
+      continue;
+    }
+    if (h5k_is_objref(a->type) && a->type->size == 8) {
+      cnt = a->data_len / 8;
+    } else {
+      /* references at fixed places inside compound/array elements (e.g. dimension scales'
+       * REFERENCE_LIST): their offsets in the whole value */
+      size_t *f = NULL, nf = 0, es = (size_t)a->type->size;
+      int rc = h5k_datatype_ref_offsets(&f, &nf, a->type);
+      if (rc < 0) return rc;
+      if (rc == 0 || nf == 0 || !es || a->data_len % es) {
+        free(f);
+        continue; /* not followed (see type_has_ref) */
+      }
+      size_t nel = a->data_len / es;
+      cnt = nel * nf;
+      off = malloc((cnt ? cnt : 1) * sizeof *off);
+      if (!off) {
+        free(f);
+        return h5k_err_nomem();
+      }
+      for (size_t e = 0; e < nel; e++)
+        for (size_t k = 0; k < nf; k++) off[e * nf + k] = e * es + f[k];
+      free(f);
+    }
     h5k_wnode **v = calloc(cnt ? cnt : 1, sizeof *v);
-    if (!v) return h5k_err_nomem();
+    if (!v) {
+      free(off);
+      return h5k_err_nomem();
+    }
     for (size_t k = 0; k < cnt; k++) {
+      size_t at = off ? off[k] : k * 8;
       uint64_t addr = 0;
-      for (int b = 0; b < 8; b++) addr |= (uint64_t)a->data[k * 8 + b] << (8 * b);
+      for (int b = 0; b < 8; b++) addr |= (uint64_t)a->data[at + b] << (8 * b);
       if (!addr || addr == H5K_ADDR_UNDEF) continue;
       if (load_node(&v[k], w, addr) < 0) v[k] = NULL; /* a dangling reference stays null */
     }
     a->refs = v;
+    a->ref_off = off;
+    a->nref = cnt;
   }
   return 0;
 }

@@ -72,6 +72,14 @@ typedef struct h5k_wattr {
   int64_t corder;
   h5k_wnode **refs;    /* object reference attributes: the target of each element (NULL: null
                           reference); the addresses in data are filled in at commit */
+  size_t *ref_off;     /* with refs, for references inside compound/array values: the byte
+                          offset in data of each of the nref references (NULL: data is nothing
+                          but references, data_len / 8 of them) */
+  uint32_t *vref_len;  /* with refs, for a variable-length sequence of references (dimension
+                          scales' DIMENSION_LIST): the references of each element (refs holds
+                          all nref of them in order); the commit writes them to new global heap
+                          objects and points the elements there */
+  size_t nref;
   h5k_wnode *committed_type; /* the attribute's type is this committed datatype (or NULL) */
 } h5k_wattr;
 
@@ -265,6 +273,8 @@ int h5k_scatter_u64(uint64_t *lin, const h5k_dataspace *sp, const h5k_selection 
 int h5k_writer_resolve_refs(h5k_wnode ***out, h5k_writer *w, const char *const *paths, size_t n);
 /* Whether a type is an object reference (the only reference kind h5kit writes). */
 int h5k_is_objref(const h5k_datatype *t);
+/* A variable-length sequence of 8-byte object references (dimension scales' DIMENSION_LIST). */
+int h5k_is_vlen_of_refs(const h5k_datatype *t);
 
 /* An attribute or dataset stops using committed type t (NULL: no-op); t may be deleted. */
 int h5k_wattr_drop_type_use(h5k_writer *w, h5k_wnode *t);

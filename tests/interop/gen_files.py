@@ -169,6 +169,28 @@ def edge_raw(f, lv):
         f[name][...] = (np.arange(int(np.prod(shape))) % 1000).astype(dtype).reshape(shape)
 
 
+def dimension_scales(f, lv):
+    """Dimension scales (NeXus, netCDF-4): DIMENSION_LIST on the data (a variable-length sequence
+    of object references per dimension) and REFERENCE_LIST on each scale (a compound holding an
+    object reference): references in both directions."""
+    g = f.create_group("grid")
+    g["x"] = np.linspace(0.0, 1.0, 5)
+    g["y"] = np.arange(3, dtype="i4")
+    g["t"] = np.arange(2, dtype="f4")
+    g["x"].make_scale("x")
+    g["y"].make_scale("y")
+    g["t"].make_scale("t")
+    d = g.create_dataset("temperature", data=np.arange(30, dtype="f4").reshape(2, 3, 5))
+    d.dims[0].attach_scale(g["t"])
+    d.dims[1].attach_scale(g["y"])
+    d.dims[2].attach_scale(g["x"])
+    d.attrs["units"] = "K"
+    p = f.create_dataset("pressure", data=np.ones((3, 5)))
+    p.dims[0].attach_scale(g["y"])
+    p.dims[1].attach_scale(g["x"])
+    p.dims[1].attach_scale(g["t"])  # two scales on one dimension
+
+
 def hard_links(f, lv):
     """One object reachable from two (three) places; h5ls says "same as" the first path."""
     f.create_group("a/x")
@@ -276,6 +298,7 @@ def main():
         write(outdir, "committed_types", lv, committed_types)
         write(outdir, "datasets", lv, datasets)
         write(outdir, "hard_links", lv, hard_links)
+        write(outdir, "dimension_scales", lv, dimension_scales)
         write(outdir, "names", lv, names)
         write(outdir, "userblock512", lv, userblock(512), userblock_size=512)
         write(outdir, "userblock4096", lv, userblock(4096), userblock_size=4096)
