@@ -188,7 +188,9 @@ typedef struct h5k_dataspace {
   unsigned rank;                  /* 0 for scalar and null */
   uint64_t dims[H5K_MAX_DIMS];
   uint64_t maxdims[H5K_MAX_DIMS]; /* H5K_UNLIMITED for unlimited; equals dims when not stored */
-  int has_maxdims;                /* the file stored maximum dimensions */
+  int has_maxdims;                /* the file stored maximum dimensions (when creating a dataset,
+                                     maxdims also count without it if one is larger than its
+                                     dimension or H5K_UNLIMITED) */
 } h5k_dataspace;
 
 /* ---- objects ----------------------------------------------------------------------------------- */

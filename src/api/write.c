@@ -364,7 +364,13 @@ static int setup_dataset(h5k_wnode *n, h5k_file *f, const h5k_datatype *type, co
     d->space.rank = 0;
     d->space.has_maxdims = 0;
   } else if (!space->has_maxdims) {
-    memcpy(d->space.maxdims, d->space.dims, sizeof d->space.dims);
+    /* maximum dims set without the flag still count when one is larger than its dimension or
+     * unlimited (the caller meant them); the others, 0 when not set, follow the dims */
+    int given = 0;
+    for (unsigned i = 0; i < space->rank; i++)
+      if (space->maxdims[i] == H5K_UNLIMITED || space->maxdims[i] > space->dims[i]) given = 1;
+    for (unsigned i = 0; i < space->rank; i++)
+      if (!given || space->maxdims[i] < space->dims[i]) d->space.maxdims[i] = d->space.dims[i];
   }
   int growable = 0;
   for (unsigned i = 0; space->kind == H5K_SPACE_SIMPLE && i < space->rank; i++)

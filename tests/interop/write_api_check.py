@@ -207,6 +207,9 @@ def layouts(f, profile):
         want = np.array([0, 1, 2] + [99] * 9, "<i4")
         check(d.shape == (12,) and d.maxshape == (None,), f"resize/{name} shape {d.shape} {d.maxshape}")
         eq(d[...], want, f"resize/{name} (shrink then grow shows the fill value)")
+    d = f["resize/noflag"]
+    check(d.shape == (12,) and d.maxshape == (None,), f"resize/noflag shape {d.shape} {d.maxshape}")
+    eq(d[...], np.array(list(range(10)) + [99, 99], "<i4"), "resize/noflag values")
     g = f["resize/grow2d"]
     want = np.zeros((7, 5), "<i4")
     want[:4, :4] = pattern(4, 4)

@@ -492,6 +492,14 @@ static void scenario_layouts(h5k_file *f) {
   ok(h5k_resize(f, "/resize/filtered", (uint64_t[]){12}), "grow filtered");
   ok(h5k_resize(f, "/resize/within", (uint64_t[]){3}), "shrink within");
   ok(h5k_resize(f, "/resize/within", (uint64_t[]){12}), "grow within");
+  /* Maximum dims given without has_maxdims (a caller who forgot the flag): they still count. */
+  h5k_dataspace snf = space_n(1, &d10, &dunl);
+  snf.has_maxdims = 0;
+  orz.filters = NULL;
+  orz.nfilters = 0;
+  ok(h5k_dataset_create(f, "/resize/noflag", i32, &snf, &orz), "resize/noflag");
+  write_i32(f, "/resize/noflag", NULL, buf, 10);
+  ok(h5k_resize(f, "/resize/noflag", (uint64_t[]){12}), "grow noflag");
   /* Grow in 2-D and write into the new part. */
   uint64_t d2[2] = {4, 4}, m2[2] = {H5K_UNLIMITED, H5K_UNLIMITED};
   h5k_dataspace s2d = space_n(2, d2, m2);
