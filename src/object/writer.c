@@ -10,6 +10,7 @@
 #include "object/object.h"
 #include "object/dataset.h"
 #include "object/writer.h"
+#include "util/checked.h"
 #include "util/error.h"
 
 /* ---- nodes ------------------------------------------------------------------------------------ */
@@ -304,6 +305,48 @@ static int keep_raw(h5k_wnode *n, const h5k_msg *m, size_t *cap) {
 static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
 int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n);
 
+/* An object reference dataset (compact or contiguous) read from the file: its values become nodes,
+ * so that they follow their targets when a commit moves them (commit.c rewrites the values). A
+ * size that does not match, or unreadable values, leave it as it is (not followed). */
+static int load_dataset_refs(h5k_writer *w, h5k_wnode *n) {
+  h5k_wdset *d = n->ds;
+  uint64_t nel = 1;
+  for (unsigned i = 0; d->space.kind == H5K_SPACE_SIMPLE && i < d->space.rank; i++)
+    if (ck_mul64(nel, d->space.dims[i], &nel)) nel = UINT64_MAX;
+  if (d->space.kind == H5K_SPACE_NULL) nel = 0;
+  uint64_t stored = d->layout.cls == H5K_LAYOUT_COMPACT ? d->layout.compact_size : d->layout.size;
+  if (nel > ((uint64_t)1 << 24) || stored != nel * 8) {
+    w->keep_original = 1;
+    return 0;
+  }
+  uint8_t *raw = NULL;
+  h5k_wnode **v = calloc(nel ? (size_t)nel : 1, sizeof *v);
+  if (!v) return h5k_err_nomem();
+  int rc = 0;
+  if (d->layout.cls == H5K_LAYOUT_COMPACT) {
+    raw = d->layout.compact;
+  } else if (addr_defined(d->layout.addr) && nel) {
+    raw = malloc((size_t)stored);
+    rc = raw ? h5k_io_read(w->io, raw, (size_t)stored, w->fc.base + d->layout.addr) : h5k_err_nomem();
+  }
+  for (uint64_t k = 0; rc >= 0 && raw && k < nel; k++) {
+    uint64_t addr = 0;
+    for (int b = 0; b < 8; b++) addr |= (uint64_t)raw[k * 8 + b] << (8 * b);
+    if (addr && addr != H5K_ADDR_UNDEF && load_node(&v[k], w, addr) < 0) v[k] = NULL; /* dangling: null */
+  }
+  if (raw && raw != d->layout.compact) free(raw);
+  if (rc < 0) {
+    free(v);
+    w->keep_original = 1;
+    h5k_err_clear();
+    return 0;
+  }
+  h5k_err_clear();
+  d->refs = v;
+  d->nrefs = nel;
+  return 0;
+}
+
 /* Fill a dataset node from its header: decoded (and checked) by the reader's h5k_dset_open,
  * then the parts the writer re-encodes move into the node. */
 static int load_dataset(h5k_writer *w, h5k_wnode *n, const h5k_ohdr *oh) {
@@ -343,7 +386,11 @@ static int load_dataset(h5k_writer *w, h5k_wnode *n, const h5k_ohdr *oh) {
   h5k_dset_close(&rd);
   d->elem_size = (size_t)d->type->size;
   if (d->layout.version < 3) d->layout.version = 3; /* versions 1-2 are rewritten as 3 (same content) */
-  if (type_has_ref(d->type, 0)) w->keep_original = 1; /* reference values in data: not followed */
+  if (h5k_is_objref(d->type) && d->type->size == 8 &&
+      (d->layout.cls == H5K_LAYOUT_COMPACT || d->layout.cls == H5K_LAYOUT_CONTIGUOUS))
+    TRY(load_dataset_refs(w, n)); /* followed, as in datasets h5kit creates */
+  else if (type_has_ref(d->type, 0))
+    w->keep_original = 1; /* reference values in data: not followed */
   if (d->type->committed) TRY(load_node(&d->committed_type, w, d->type->committed_addr));
   d->chunks_loaded = d->layout.cls != H5K_LAYOUT_CHUNKED;
   d->contig_txn = 0;

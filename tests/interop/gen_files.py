@@ -191,6 +191,24 @@ def dimension_scales(f, lv):
     p.dims[1].attach_scale(g["t"])  # two scales on one dimension
 
 
+def references(f, lv):
+    """Object reference datasets (contiguous and compact) and attributes pointing at the root, a
+    group, a dataset and a committed datatype, and a null reference: after a change moves their
+    targets, they must still reach them."""
+    g = f.create_group("targets")
+    g["data"] = np.arange(4, dtype="i2")
+    g["type"] = np.dtype("<f8")
+    refs = [f.ref, g.ref, g["data"].ref, g["type"].ref, h5py.Reference()]
+    f.create_dataset("refs", data=refs, dtype=h5py.ref_dtype)
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_layout(h5py.h5d.COMPACT)
+    sp = h5py.h5s.create_simple((2,))
+    h5py.h5d.create(f.id, b"refs_compact", h5py.h5t.STD_REF_OBJ, sp, dcpl=dcpl)
+    f["refs_compact"][...] = [g["data"].ref, f.ref]
+    g["data"].attrs["to_group"] = g.ref
+    g.attrs["to_all"] = np.array(refs[:3], dtype=h5py.ref_dtype)
+
+
 def hard_links(f, lv):
     """One object reachable from two (three) places; h5ls says "same as" the first path."""
     f.create_group("a/x")
@@ -299,6 +317,7 @@ def main():
         write(outdir, "datasets", lv, datasets)
         write(outdir, "hard_links", lv, hard_links)
         write(outdir, "dimension_scales", lv, dimension_scales)
+        write(outdir, "references", lv, references)
         write(outdir, "names", lv, names)
         write(outdir, "userblock512", lv, userblock(512), userblock_size=512)
         write(outdir, "userblock4096", lv, userblock(4096), userblock_size=4096)
