@@ -712,13 +712,16 @@ static int attr_write(h5k_file *f, const char *obj_path, const char *name, const
       rc = h5k_wconvert(&a.data, w, type, mem_type, buf, (size_t)count);
     }
   }
+  size_t slot = n->nattrs;
+  for (size_t i = 0; i < n->nattrs && slot == n->nattrs; i++)
+    if (!strcmp(n->attrs[i].name, name)) slot = i;
+  if (rc >= 0 && slot == n->nattrs) { /* a new attribute: room for it */
+    h5k_wattr *na = realloc(n->attrs, (n->nattrs + 1) * sizeof *na);
+    if (!na) rc = h5k_err_nomem();
+    else n->attrs = na;
+  }
   if (rc < 0) {
-    free(a.refs);
-    free(a.ref_off);
-    free(a.vref_len);
-    free(a.name);
-    h5k_datatype_free(a.type);
-    free(a.data);
+    h5k_wattr_clear(&a);
     return rc;
   }
   a.committed_type = ctype;
@@ -726,32 +729,15 @@ static int attr_write(h5k_file *f, const char *obj_path, const char *name, const
     ctype->nuses++;
     h5k_wnode_mark_dirty(w, ctype);
   }
-  for (size_t i = 0; i < n->nattrs; i++) {
-    if (!strcmp(n->attrs[i].name, name)) {
-      a.corder = n->attrs[i].corder;
-      (void)h5k_wattr_drop_type_use(w, n->attrs[i].committed_type);
-      free(n->attrs[i].refs);
-      free(n->attrs[i].ref_off);
-      free(n->attrs[i].vref_len);
-      free(n->attrs[i].name);
-      h5k_datatype_free(n->attrs[i].type);
-      free(n->attrs[i].data);
-      n->attrs[i] = a;
-      h5k_wnode_mark_dirty(w, n);
-      return 0;
-    }
+  if (slot < n->nattrs) { /* overwritten: keeps its creation index */
+    a.corder = n->attrs[slot].corder;
+    (void)h5k_wattr_drop_type_use(w, n->attrs[slot].committed_type);
+    h5k_wattr_clear(&n->attrs[slot]);
+  } else {
+    a.corder = n->next_attr_corder++;
+    n->nattrs++;
   }
-  h5k_wattr *na = realloc(n->attrs, (n->nattrs + 1) * sizeof *na);
-  if (!na) {
-    free(a.refs);
-    free(a.name);
-    h5k_datatype_free(a.type);
-    free(a.data);
-    return h5k_err_nomem();
-  }
-  n->attrs = na;
-  a.corder = n->next_attr_corder++;
-  n->attrs[n->nattrs++] = a;
+  n->attrs[slot] = a;
   h5k_wnode_mark_dirty(w, n);
   return 0;
 }
@@ -765,12 +751,7 @@ int h5k_attr_delete(h5k_file *f, const char *obj_path, const char *name) {
     if (!strcmp(n->attrs[i].name, name)) {
       int rc = h5k_wattr_drop_type_use(f->writer, n->attrs[i].committed_type);
       if (rc < 0) return rc;
-      free(n->attrs[i].refs);
-      free(n->attrs[i].ref_off);
-      free(n->attrs[i].vref_len);
-      free(n->attrs[i].name);
-      h5k_datatype_free(n->attrs[i].type);
-      free(n->attrs[i].data);
+      h5k_wattr_clear(&n->attrs[i]);
       memmove(n->attrs + i, n->attrs + i + 1, (n->nattrs - i - 1) * sizeof *n->attrs);
       n->nattrs--;
       h5k_wnode_mark_dirty(f->writer, n);

@@ -84,7 +84,7 @@ void h5k_wlink_clear(h5k_wlink *l) {
   memset(l, 0, sizeof *l);
 }
 
-static void wattr_clear(h5k_wattr *a) {
+void h5k_wattr_clear(h5k_wattr *a) {
   free(a->refs);
   free(a->ref_off);
   free(a->vref_len);
@@ -97,7 +97,7 @@ static void wattr_clear(h5k_wattr *a) {
 static void wnode_free(h5k_wnode *n) {
   for (size_t i = 0; i < n->nlinks_g; i++) h5k_wlink_clear(&n->links[i]);
   free(n->links);
-  for (size_t i = 0; i < n->nattrs; i++) wattr_clear(&n->attrs[i]);
+  for (size_t i = 0; i < n->nattrs; i++) h5k_wattr_clear(&n->attrs[i]);
   free(n->attrs);
   for (size_t i = 0; i < n->nraw; i++) free(n->raw[i].data);
   free(n->raw);
@@ -271,7 +271,7 @@ static int attr_load_cb(void *ud, const h5k_attr *a) {
     else memcpy(d->data, a->data, a->data_size);
   }
   if (rc < 0) {
-    wattr_clear(d);
+    h5k_wattr_clear(d);
     return rc;
   }
   if (type_has_ref(d->type, 1)) al->w->keep_original = 1; /* nested or region references */
@@ -280,7 +280,7 @@ static int attr_load_cb(void *ud, const h5k_attr *a) {
     d->type->committed = 0;
     rc = load_node(&d->committed_type, al->w, a->type->committed_addr);
     if (rc < 0) {
-      wattr_clear(d);
+      h5k_wattr_clear(d);
       return rc;
     }
   }

@@ -273,6 +273,8 @@ int h5k_scatter_u64(uint64_t *lin, const h5k_dataspace *sp, const h5k_selection 
 int h5k_writer_resolve_refs(h5k_wnode ***out, h5k_writer *w, const char *const *paths, size_t n);
 /* Whether a type is an object reference (the only reference kind h5kit writes). */
 int h5k_is_objref(const h5k_datatype *t);
+/* Free what an attribute owns (not its committed type's use) and zero it. */
+void h5k_wattr_clear(h5k_wattr *a);
 /* A variable-length sequence of 8-byte object references (dimension scales' DIMENSION_LIST). */
 int h5k_is_vlen_of_refs(const h5k_datatype *t);
 
