@@ -638,6 +638,7 @@ static int attr_vlen_refs(h5k_wattr *a, h5k_writer *w, const void *buf, size_t c
   }
   if (rc >= 0) rc = h5k_writer_resolve_refs(&a->refs, w, paths, total);
   a->nref = total;
+  a->vref_new = 1;
   free(paths);
   return rc;
 }

@@ -22,6 +22,7 @@
 #include "format/chunk_index_build.h"
 #include "format/dense_build.h"
 #include "format/encode.h"
+#include "format/global_heap.h"
 #include "format/messages.h"
 #include "format/superblock.h"
 #include "object/writer.h"
@@ -149,15 +150,31 @@ static void fill_refs(uint8_t *dst, const h5k_writer *w, h5k_wnode *const *refs,
   fill_refs_at(dst, w, refs, NULL, n);
 }
 
+/* Whether a sequence-of-references attribute needs new heap objects: new, or a target whose
+ * address this commit changes (moved or deleted). Otherwise its heap IDs stay valid, and
+ * rewriting them at every commit (a dataset appended to and committed per frame) would leave a
+ * dead collection behind each time. */
+static int vrefs_changed(const h5k_writer *w, const h5k_wattr *a) {
+  if (a->vref_new) return 1;
+  for (size_t i = 0; i < a->nref; i++) {
+    const h5k_wnode *t = a->refs[i];
+    if (t && final_addr(w, t) != t->addr) return 1;
+  }
+  return 0;
+}
+
 static int write_vlen_refs(h5k_writer *w, h5k_wnode *n) {
   for (size_t i = 0; i < n->nattrs; i++) {
     h5k_wattr *a = &n->attrs[i];
-    if (!a->refs || !a->vref_len) continue;
+    if (!a->refs || !a->vref_len || !vrefs_changed(w, a)) continue;
     size_t es = (size_t)a->type->size, nel = es ? a->data_len / es : 0, at = 0;
     for (size_t e = 0; e < nel; e++) {
       uint32_t len = a->vref_len[e];
       uint8_t *elem = a->data + e * es;
       if (!len) continue; /* stays empty */
+      uint32_t olen, oindex;
+      uint64_t ocoll;
+      if (h5k_vlen_parse(&olen, &ocoll, &oindex, elem, es, &w->fc) >= 0 && olen) TRY(h5k_wgheap_release(w, ocoll));
       uint8_t *buf = malloc((size_t)len * 8);
       if (!buf) return h5k_err_nomem();
       fill_refs(buf, w, a->refs + at, len);
@@ -172,6 +189,7 @@ static int write_vlen_refs(h5k_writer *w, h5k_wnode *n) {
       for (int b = 0; b < 4; b++) elem[4 + w->fc.so + b] = (uint8_t)(index >> (8 * b));
       at += len;
     }
+    a->vref_new = 0;
   }
   return 0;
 }

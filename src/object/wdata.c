@@ -1057,10 +1057,38 @@ int h5k_wgheap_flush(h5k_writer *w) {
   if (rc >= 0 && b.len != g->size) rc = h5k_err(H5K_EINVAL, "internal: global heap collection size %zu, expected %zu", b.len, g->size);
   if (rc >= 0) rc = h5k_io_write(w->io, b.p, b.len, w->fc.base + g->addr);
   wbuf_free(&b);
+  if (rc >= 0 && w->ngcols == w->capgcols) {
+    size_t nc = w->capgcols ? 2 * w->capgcols : 8;
+    struct h5k_wgcol *q = realloc(w->gcols, nc * sizeof *q);
+    if (q) {
+      w->gcols = q;
+      w->capgcols = nc;
+    }
+  }
+  if (rc >= 0 && w->ngcols < w->capgcols) { /* (untracked when out of memory: never freed) */
+    w->gcols[w->ngcols].addr = g->addr;
+    w->gcols[w->ngcols].size = g->size;
+    w->gcols[w->ngcols].live = g->nobjs;
+    w->ngcols++;
+  }
   for (size_t i = 0; i < g->nobjs; i++) free(g->objs[i]);
   g->nobjs = 0;
   g->addr = H5K_ADDR_UNDEF;
   return rc;
+}
+
+int h5k_wgheap_release(h5k_writer *w, uint64_t coll) {
+  if (w->keep_original) return 0; /* old headers stay readable, and so does what they point at */
+  for (size_t i = 0; i < w->ngcols; i++) {
+    if (w->gcols[i].addr != coll) continue;
+    if (w->gcols[i].live && --w->gcols[i].live == 0) {
+      int rc = h5k_space_free_later(&w->space, w->gcols[i].addr, w->gcols[i].size);
+      w->gcols[i] = w->gcols[--w->ngcols];
+      return rc;
+    }
+    return 0;
+  }
+  return 0; /* a collection read from the file, or untracked: kept */
 }
 
 int h5k_wgheap_put(h5k_writer *w, const void *p, size_t len, uint64_t *coll, uint32_t *index) {

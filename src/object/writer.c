@@ -640,6 +640,7 @@ void h5k_writer_free(h5k_writer *w) {
     n = next;
   }
   free(w->byaddr);
+  free(w->gcols);
   for (size_t i = 0; i < w->gheap.nobjs; i++) free(w->gheap.objs[i]);
   free(w->gheap.objs);
   free(w->gheap.lens);

@@ -77,8 +77,10 @@ typedef struct h5k_wattr {
                           but references, data_len / 8 of them) */
   uint32_t *vref_len;  /* with refs, for a variable-length sequence of references (dimension
                           scales' DIMENSION_LIST): the references of each element (refs holds
-                          all nref of them in order); the commit writes them to new global heap
-                          objects and points the elements there */
+                          all nref of them in order); a commit in which one of them moves (or
+                          vref_new) writes them to new global heap objects and points the
+                          elements there */
+  int vref_new;        /* written by the caller since the last commit: heap objects needed */
   size_t nref;
   h5k_wnode *committed_type; /* the attribute's type is this committed datatype (or NULL) */
 } h5k_wattr;
@@ -190,6 +192,11 @@ struct h5k_writer {
   int byaddr_stale;
   int tree_loaded;                /* the whole group tree of the file is in the model */
   h5k_wgheap gheap;               /* current vlen collection (addr UNDEF: none open) */
+  struct h5k_wgcol {              /* collections this session wrote: objects still in use */
+    uint64_t addr, size;
+    size_t live;
+  } *gcols;
+  size_t ngcols, capgcols;
   h5k_extent sb_ext;              /* where the superblock lives (relative 0, its size) */
   unsigned nthreads;
   h5k_filter_set filters;
@@ -252,6 +259,9 @@ void h5k_wdset_geom(h5k_chunk_geom *g, const h5k_wdset *d);
 int h5k_wdset_release(h5k_writer *w, h5k_wnode *n);
 
 /* Variable-length data: store bytes as a global heap object, return its ID fields. */
+/* An object in collection coll is no longer used: a collection this session wrote is freed
+ * (after the commit) when none of its objects is. Collections read from the file are kept. */
+int h5k_wgheap_release(h5k_writer *w, uint64_t coll);
 int h5k_wgheap_put(h5k_writer *w, const void *p, size_t len, uint64_t *coll, uint32_t *index);
 int h5k_wgheap_flush(h5k_writer *w);
 /* Wait until every queued chunk is compressed and written; the first worker error, if any. */
