@@ -588,29 +588,23 @@ static int attr_write(h5k_file *f, const char *obj_path, const char *name, const
  * elements; e.g. dimension scales' REFERENCE_LIST): buf is the file representation with a char*
  * path (NULL: null reference) in the 8 bytes of each reference; the addresses are filled in at
  * commit. */
-static int attr_inline_refs(h5k_wattr *a, h5k_writer *w, const void *buf, size_t count) {
-  size_t *f = NULL, nf = 0, es = (size_t)a->type->size;
-  int rc = h5k_datatype_ref_offsets(&f, &nf, a->type);
+static int attr_inline_refs(h5k_wattr *a, h5k_writer *w, const void *buf) {
+  size_t total = 0;
+  int rc = h5k_value_ref_offsets(&a->ref_off, &total, a->type, a->data_len);
   if (rc == 0) return h5k_err(H5K_EUNSUPPORTED, "writing region references, or references inside variable-length data, is not supported");
   if (rc < 0) return rc;
-  if (sizeof(char *) > 8) rc = h5k_err(H5K_EUNSUPPORTED, "char* paths wider than a reference");
-  size_t total = count * nf;
+  if (sizeof(char *) > 8) return h5k_err(H5K_EUNSUPPORTED, "char* paths wider than a reference");
   const char **paths = calloc(total ? total : 1, sizeof *paths);
-  a->ref_off = malloc((total ? total : 1) * sizeof *a->ref_off);
   a->data = malloc(a->data_len ? a->data_len : 1);
-  if (rc >= 0 && (!paths || !a->ref_off || !a->data)) rc = h5k_err_nomem();
+  if (!paths || !a->data) rc = h5k_err_nomem();
   if (rc >= 0 && a->data_len) memcpy(a->data, buf, a->data_len);
-  for (size_t e = 0; rc >= 0 && e < count; e++)
-    for (size_t k = 0; k < nf; k++) {
-      size_t at = e * es + f[k];
-      memcpy(&paths[e * nf + k], a->data + at, sizeof(char *));
-      memset(a->data + at, 0, 8);
-      a->ref_off[e * nf + k] = at;
-    }
+  for (size_t k = 0; rc >= 0 && k < total; k++) {
+    memcpy(&paths[k], a->data + a->ref_off[k], sizeof(char *));
+    memset(a->data + a->ref_off[k], 0, 8);
+  }
   if (rc >= 0) rc = h5k_writer_resolve_refs(&a->refs, w, paths, total);
   a->nref = total;
   free(paths);
-  free(f);
   return rc;
 }
 
@@ -708,7 +702,7 @@ static int attr_write(h5k_file *f, const char *obj_path, const char *name, const
     } else if (h5k_datatype_contains(type, H5K_CLASS_REFERENCE)) {
       rc = mem_type ? h5k_err(H5K_EINVAL, "h5k_attr_write: a value holding object references is given in the file "
                                           "representation (mem_type NULL), with a char* path in place of each reference")
-                    : attr_inline_refs(&a, w, buf, (size_t)count);
+                    : attr_inline_refs(&a, w, buf);
     } else if (count) {
       rc = h5k_wconvert(&a.data, w, type, mem_type, buf, (size_t)count);
     }

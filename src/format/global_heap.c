@@ -189,6 +189,13 @@ done:
   return rc;
 }
 
+void h5k_vlen_put(uint8_t *elem, uint32_t len, uint64_t collection, uint32_t index, const h5k_fctx *f) {
+  size_t at = 0;
+  for (int i = 0; i < 4; i++) elem[at++] = (uint8_t)(len >> (8 * i));
+  for (unsigned i = 0; i < f->so; i++) elem[at++] = (uint8_t)(collection >> (8 * i));
+  for (int i = 0; i < 4; i++) elem[at++] = (uint8_t)(index >> (8 * i));
+}
+
 int h5k_vlen_parse(uint32_t *len, uint64_t *collection, uint32_t *index, const uint8_t *elem, size_t elem_size,
                    const h5k_fctx *f) {
   h5k_cur c;

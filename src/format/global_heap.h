@@ -52,5 +52,7 @@ int h5k_gheap_get(uint8_t **out, size_t *out_len, const h5k_fctx *f, uint64_t co
  * An element with length 0 or collection address 0/undefined is empty (*len = 0). */
 int h5k_vlen_parse(uint32_t *len, uint64_t *collection, uint32_t *index, const uint8_t *elem, size_t elem_size,
                    const h5k_fctx *f);
+/* The inverse: write an element (h5k_vlen_elem_size(f) bytes at elem). */
+void h5k_vlen_put(uint8_t *elem, uint32_t len, uint64_t collection, uint32_t index, const h5k_fctx *f);
 
 #endif

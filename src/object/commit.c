@@ -14,7 +14,6 @@
  *  4. pass 2 encodes them with the final addresses and writes them;
  *  5. sync; superblock; sync. Only now is the new state the file's state;
  *  6. what the old state used and the new one does not joins the free list. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,10 +182,7 @@ static int write_vlen_refs(h5k_writer *w, h5k_wnode *n) {
       int rc = h5k_wgheap_put(w, buf, (size_t)len * 8, &coll, &index);
       free(buf);
       TRY(rc);
-      /* element: length (4), collection address (offset size), object index (4) */
-      for (int b = 0; b < 4; b++) elem[b] = (uint8_t)(len >> (8 * b));
-      for (unsigned b = 0; b < w->fc.so; b++) elem[4 + b] = (uint8_t)(coll >> (8 * b));
-      for (int b = 0; b < 4; b++) elem[4 + w->fc.so + b] = (uint8_t)(index >> (8 * b));
+      h5k_vlen_put(elem, len, coll, index, &w->fc);
       at += len;
     }
     a->vref_new = 0;

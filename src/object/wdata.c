@@ -1128,12 +1128,6 @@ int h5k_wgheap_put(h5k_writer *w, const void *p, size_t len, uint64_t *coll, uin
 }
 
 /* ---- conversion from the caller's memory --------------------------------------------------------------- */
-static void put_vlen_elem(uint8_t *dst, uint32_t len, uint64_t coll, uint32_t index) {
-  for (int i = 0; i < 4; i++) dst[i] = (uint8_t)(len >> (8 * i));
-  for (int i = 0; i < 8; i++) dst[4 + i] = (uint8_t)(coll >> (8 * i));
-  for (int i = 0; i < 4; i++) dst[12 + i] = (uint8_t)(index >> (8 * i));
-}
-
 /* One element of a type holding variable-length data somewhere inside, from its memory form
  * (h5k_datatype_native's layout: char* strings, h5k_vlen sequences) to the file form. */
 static int wconv_elem(h5k_writer *w, uint8_t *dst, const h5k_datatype *ft, const uint8_t *src, const h5k_datatype *mt,
@@ -1148,7 +1142,7 @@ static int wconv_elem(h5k_writer *w, uint8_t *dst, const h5k_datatype *ft, const
     size_t len = str ? strlen(str) : 0;
     if (len > UINT32_MAX) return h5k_err(H5K_EINVAL, "string too long");
     if (str) TRY(h5k_wgheap_put(w, str, len, &coll, &index)); /* "" is an empty object; NULL a null ID */
-    put_vlen_elem(dst, (uint32_t)len, coll, index);
+    h5k_vlen_put(dst, (uint32_t)len, coll, index, &w->fc);
     return 0;
   }
   if (ft->cls == H5K_CLASS_VLEN) {
@@ -1166,7 +1160,7 @@ static int wconv_elem(h5k_writer *w, uint8_t *dst, const h5k_datatype *ft, const
     uint32_t index = 0;
     if (rc >= 0 && v.len) rc = h5k_wgheap_put(w, tmp, (size_t)nb, &coll, &index);
     free(tmp);
-    if (rc >= 0) put_vlen_elem(dst, (uint32_t)v.len, coll, index);
+    if (rc >= 0) h5k_vlen_put(dst, (uint32_t)v.len, coll, index, &w->fc);
     return rc;
   }
   if (ft->cls == H5K_CLASS_ARRAY) {
@@ -1216,7 +1210,7 @@ int h5k_wconvert(uint8_t **out, h5k_writer *w, const h5k_datatype *ftype, const 
         if (len > UINT32_MAX) rc = h5k_err(H5K_EINVAL, "string too long");
         /* "" is stored as an empty heap object (as libhdf5 does), NULL as a null heap ID */
         if (rc >= 0 && strs[i]) rc = h5k_wgheap_put(w, s, len, &coll, &index);
-        if (rc >= 0) put_vlen_elem(dst + i * fs, (uint32_t)len, coll, index);
+        if (rc >= 0) h5k_vlen_put(dst + i * fs, (uint32_t)len, coll, index, &w->fc);
       }
     } else {
       const h5k_vlen *seq = buf;
@@ -1235,7 +1229,7 @@ int h5k_wconvert(uint8_t **out, h5k_writer *w, const h5k_datatype *ftype, const 
         if (rc >= 0 && seq[i].len) rc = h5k_convert(tmp, ftype->base, seq[i].p, mbase, seq[i].len, NULL);
         if (rc >= 0 && seq[i].len) rc = h5k_wgheap_put(w, tmp, (size_t)nb, &coll, &index);
         free(tmp);
-        if (rc >= 0) put_vlen_elem(dst + i * fs, (uint32_t)seq[i].len, coll, index);
+        if (rc >= 0) h5k_vlen_put(dst + i * fs, (uint32_t)seq[i].len, coll, index, &w->fc);
       }
     }
   } else if (h5k_datatype_contains(ftype, H5K_CLASS_VLEN)) {

@@ -1,6 +1,5 @@
 /* The writer's model: nodes, paths, links and loading untouched objects from the committed file.
  * See writer.h for the design; commit.c serializes the model, wdata.c writes dataset storage. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,6 +226,28 @@ int h5k_wgroup_load(h5k_writer *w, h5k_wnode *g) {
 
 static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
 
+int h5k_value_ref_offsets(size_t **off, size_t *n, const h5k_datatype *t, size_t data_len) {
+  size_t *f = NULL, nf = 0, es = (size_t)t->size;
+  *off = NULL;
+  *n = 0;
+  int rc = h5k_datatype_ref_offsets(&f, &nf, t);
+  if (rc <= 0 || nf == 0 || !es || data_len % es) {
+    free(f);
+    return rc < 0 ? rc : 0;
+  }
+  size_t nel = data_len / es, cnt = nel * nf;
+  *off = malloc((cnt ? cnt : 1) * sizeof **off);
+  if (!*off) {
+    free(f);
+    return h5k_err_nomem();
+  }
+  for (size_t e = 0; e < nel; e++)
+    for (size_t k = 0; k < nf; k++) (*off)[e * nf + k] = e * es + f[k];
+  free(f);
+  *n = cnt;
+  return 1;
+}
+
 /* A variable-length sequence of object references (each element's references in one global
  * heap object): the form of dimension scales' DIMENSION_LIST. */
 int h5k_is_vlen_of_refs(const h5k_datatype *t) {
@@ -305,6 +326,19 @@ static int keep_raw(h5k_wnode *n, const h5k_msg *m, size_t *cap) {
 static int load_node(h5k_wnode **out, h5k_writer *w, uint64_t addr);
 int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n);
 
+/* The targets of n stored object references (8-byte addresses at raw + off[k], or raw + 8k when
+ * off is NULL) into v: nodes loaded from the file; null, dangling or unloadable ones stay NULL. */
+static void load_ref_targets(h5k_writer *w, h5k_wnode **v, const uint8_t *raw, const size_t *off, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    const uint8_t *p = raw + (off ? off[k] : 8 * k);
+    uint64_t addr = 0;
+    for (int b = 0; b < 8; b++) addr |= (uint64_t)p[b] << (8 * b);
+    v[k] = NULL;
+    if (addr && addr != H5K_ADDR_UNDEF && load_node(&v[k], w, addr) < 0) v[k] = NULL;
+  }
+  h5k_err_clear();
+}
+
 /* An object reference dataset (compact or contiguous) read from the file: its values become nodes,
  * so that they follow their targets when a commit moves them (commit.c rewrites the values). A
  * size that does not match, or unreadable values, leave it as it is (not followed). */
@@ -329,11 +363,7 @@ static int load_dataset_refs(h5k_writer *w, h5k_wnode *n) {
     raw = malloc((size_t)stored);
     rc = raw ? h5k_io_read(w->io, raw, (size_t)stored, w->fc.base + d->layout.addr) : h5k_err_nomem();
   }
-  for (uint64_t k = 0; rc >= 0 && raw && k < nel; k++) {
-    uint64_t addr = 0;
-    for (int b = 0; b < 8; b++) addr |= (uint64_t)raw[k * 8 + b] << (8 * b);
-    if (addr && addr != H5K_ADDR_UNDEF && load_node(&v[k], w, addr) < 0) v[k] = NULL; /* dangling: null */
-  }
+  if (rc >= 0 && raw) load_ref_targets(w, v, raw, NULL, (size_t)nel);
   if (raw && raw != d->layout.compact) free(raw);
   if (rc < 0) {
     free(v);
@@ -341,7 +371,6 @@ static int load_dataset_refs(h5k_writer *w, h5k_wnode *n) {
     h5k_err_clear();
     return 0;
   }
-  h5k_err_clear();
   d->refs = v;
   d->nrefs = nel;
   return 0;
@@ -797,12 +826,7 @@ static int symbolize_vlen_refs(h5k_writer *w, h5k_wattr *a) {
         cap = nc;
       }
     }
-    for (uint32_t k = 0; rc >= 0 && k < len; k++) {
-      uint64_t addr = 0;
-      for (int b = 0; b < 8; b++) addr |= (uint64_t)obj[k * 8 + b] << (8 * b);
-      v[total + k] = NULL;
-      if (addr && addr != H5K_ADDR_UNDEF && load_node(&v[total + k], w, addr) < 0) v[total + k] = NULL;
-    }
+    if (rc >= 0 && len) load_ref_targets(w, v + total, obj, NULL, len);
     free(obj);
     if (rc >= 0) {
       lens[e] = len;
@@ -816,7 +840,6 @@ static int symbolize_vlen_refs(h5k_writer *w, h5k_wattr *a) {
     h5k_err_clear();
     return 0;
   }
-  h5k_err_clear(); /* dangling references stay null */
   a->refs = v ? v : calloc(1, sizeof *v);
   a->vref_len = lens;
   a->nref = total;
@@ -838,38 +861,17 @@ int h5k_wnode_symbolize_refs(h5k_writer *w, h5k_wnode *n) {
     if (h5k_is_objref(a->type) && a->type->size == 8) {
       cnt = a->data_len / 8;
     } else {
-      /* references at fixed places inside compound/array elements (e.g. dimension scales'
-       * REFERENCE_LIST): their offsets in the whole value */
-      size_t *f = NULL, nf = 0, es = (size_t)a->type->size;
-      int rc = h5k_datatype_ref_offsets(&f, &nf, a->type);
+      /* references at fixed places inside compound/array elements (e.g. REFERENCE_LIST) */
+      int rc = h5k_value_ref_offsets(&off, &cnt, a->type, a->data_len);
       if (rc < 0) return rc;
-      if (rc == 0 || nf == 0 || !es || a->data_len % es) {
-        free(f);
-        continue; /* not followed (see type_has_ref) */
-      }
-      size_t nel = a->data_len / es;
-      cnt = nel * nf;
-      off = malloc((cnt ? cnt : 1) * sizeof *off);
-      if (!off) {
-        free(f);
-        return h5k_err_nomem();
-      }
-      for (size_t e = 0; e < nel; e++)
-        for (size_t k = 0; k < nf; k++) off[e * nf + k] = e * es + f[k];
-      free(f);
+      if (rc == 0) continue; /* not followed (see type_has_ref) */
     }
     h5k_wnode **v = calloc(cnt ? cnt : 1, sizeof *v);
     if (!v) {
       free(off);
       return h5k_err_nomem();
     }
-    for (size_t k = 0; k < cnt; k++) {
-      size_t at = off ? off[k] : k * 8;
-      uint64_t addr = 0;
-      for (int b = 0; b < 8; b++) addr |= (uint64_t)a->data[at + b] << (8 * b);
-      if (!addr || addr == H5K_ADDR_UNDEF) continue;
-      if (load_node(&v[k], w, addr) < 0) v[k] = NULL; /* a dangling reference stays null */
-    }
+    load_ref_targets(w, v, a->data, off, cnt);
     a->refs = v;
     a->ref_off = off;
     a->nref = cnt;

@@ -285,6 +285,11 @@ int h5k_writer_resolve_refs(h5k_wnode ***out, h5k_writer *w, const char *const *
 int h5k_is_objref(const h5k_datatype *t);
 /* Free what an attribute owns (not its committed type's use) and zero it. */
 void h5k_wattr_clear(h5k_wattr *a);
+/* The byte offsets, in a value of data_len bytes of type t (whole elements), of all object
+ * references at fixed places in it (h5k_datatype_ref_offsets, element by element): 1 and *off
+ * (malloc'd, *n entries), 0 when t holds references that are not all such (or none), or an
+ * error. */
+int h5k_value_ref_offsets(size_t **off, size_t *n, const h5k_datatype *t, size_t data_len);
 /* A variable-length sequence of 8-byte object references (dimension scales' DIMENSION_LIST). */
 int h5k_is_vlen_of_refs(const h5k_datatype *t);
 
